@@ -1,0 +1,77 @@
+import { rm } from 'node:fs/promises'
+import path from 'node:path'
+import { migrateToLatest } from '../db/migrate.ts'
+import { generateDemoData } from '../demo/demo-data.ts'
+import { exitCodes } from '../errors.ts'
+import { exportBrands } from '../exports/export-brands.ts'
+import { openDestination } from '../storage/open-destination.ts'
+import { defineCommand, jsonOption, withDatabase } from './command.ts'
+
+export const demoCommand = defineCommand({
+  name: 'demo',
+  summary: "generate demo brands and campaign data, then export yesterday's files",
+  help: `Usage: flex demo [--dest DIR] [--gzip] [--json]
+
+Without DATABASE_URL: resets the embedded PGlite database in $FLEX_EMBEDDED_DIR (default
+./.flex/pglite), migrates it, fills it with deterministic demo data (three brands in Berlin,
+New York and Tokyo time, thousands of customers, 30 days of campaigns) and exports yesterday in
+each brand's timezone. With DATABASE_URL: the same on that server; demo rows are upserted and
+nothing else is touched.
+
+  --dest   destination folder (default: $FLEX_EXPORT_DEST, else ./exports)
+  --gzip   write .csv.gz instead of .csv
+  --json   print one JSON summary on stdout
+
+Exit codes as for flex export.`,
+  options: {
+    dest: { type: 'string' },
+    gzip: { type: 'boolean' },
+    ...jsonOption,
+  },
+  async run({ values }, context) {
+    const { config, log } = context
+    const destination = openDestination(values.dest ?? config.FLEX_EXPORT_DEST)
+    await destination.checkWritable()
+    if (config.DATABASE_URL === undefined) await rm(config.FLEX_EMBEDDED_DIR, { recursive: true, force: true })
+    const now = new Date()
+    const outcome = await withDatabase(context, async (database) => {
+      log.info({ database: database.description }, 'preparing demo database')
+      await migrateToLatest(database.db)
+      const demo = await generateDemoData(database.db, { today: now.toISOString().slice(0, 10) })
+      log.info({ brands: demo.brands }, 'demo data generated')
+      return exportBrands({ database, destination, gzip: values.gzip ?? false, log, now: () => now })
+    })
+    const { days, failures } = outcome
+    const extension = values.gzip ? 'csv.gz' : 'csv'
+    const root = path.relative(process.cwd(), destination.description) || '.'
+    if (values.json) {
+      context.print(
+        JSON.stringify({
+          destination: destination.description,
+          days: days.map((d) => ({
+            brand: d.manifest.brand_id,
+            date: d.manifest.date,
+            manifest: d.manifestPath,
+            rows: d.rows,
+          })),
+          failures: failures.map((f) => ({ brand: f.brand, date: f.date, error: f.error.message })),
+        }),
+      )
+    } else {
+      context.print(`Exported yesterday for ${days.length} demo brands into ${destination.description}:`)
+      for (const d of days) {
+        context.print(`  ${d.manifest.brand_id} ${d.manifest.date}: ${d.rows} rows, manifest ${d.manifestPath}`)
+        for (const f of d.manifest.files) context.print(`    ${f.path} (${f.rows} rows)`)
+      }
+      for (const f of failures) context.print(`  ${f.brand} ${f.date}: FAILED: ${f.error.message}`)
+      context.print('')
+      context.print('Read them with DuckDB, for example:')
+      context.print(
+        `  duckdb -c "select status, count(*) from read_csv('${root}/*/campaign_customers/*/*.${extension}', hive_partitioning = true) group by all"`,
+      )
+      context.print('Column meanings, keys and day windows: docs/exports.md')
+    }
+    if (failures.length > 0) return exitCodes.failure
+    return days.some((d) => d.quarantinedRows > 0) ? exitCodes.quarantined : exitCodes.ok
+  },
+})

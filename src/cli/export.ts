@@ -1,0 +1,75 @@
+import { exitCodes } from '../errors.ts'
+import { isValidDate } from '../exports/day-window.ts'
+import { exportBrands } from '../exports/export-brands.ts'
+import { openDestination } from '../storage/open-destination.ts'
+import { defineCommand, jsonOption, usageError, withDatabase } from './command.ts'
+
+export const exportCommand = defineCommand({
+  name: 'export',
+  summary: "export a day's five campaign CSV files and manifest per brand",
+  help: `Usage: flex export [--date YYYY-MM-DD] [--brand ID] [--dest DIR] [--gzip] [--json]
+
+Writes campaigns, campaign_customers, campaign_skus, opt_outs and link_stats for one day, then the
+day's manifest, under DIR/<brand>/<file_type>/dt=<date>/ (see docs/exports.md).
+
+  --date   the brand's local calendar day (default: yesterday in each brand's timezone)
+  --brand  one brand (default: every brand)
+  --dest   destination folder (default: $FLEX_EXPORT_DEST, else ./exports)
+  --gzip   write .csv.gz instead of .csv
+  --json   print one JSON summary on stdout
+
+Exit codes: 0 every day complete; 1 a brand-day failed (it has no manifest; re-run it);
+2 bad arguments or configuration; 3 complete, but some rows failed validation and were
+quarantined (listed in the manifest and under <brand>/_quarantine/).`,
+  options: {
+    date: { type: 'string' },
+    brand: { type: 'string' },
+    dest: { type: 'string' },
+    gzip: { type: 'boolean' },
+    ...jsonOption,
+  },
+  async run({ values }, context) {
+    if (values.date !== undefined && !isValidDate(values.date)) {
+      throw usageError('export', `--date must be a calendar date YYYY-MM-DD, got "${values.date}"`)
+    }
+    const destination = openDestination(values.dest ?? context.config.FLEX_EXPORT_DEST)
+    const { days, failures } = await withDatabase(context, (database) =>
+      exportBrands({
+        database,
+        destination,
+        brandId: values.brand,
+        date: values.date,
+        gzip: values.gzip ?? false,
+        chunkRows: context.config.FLEX_EXPORT_CHUNK_ROWS,
+        log: context.log,
+      }),
+    )
+    const quarantined = days.reduce((n, d) => n + d.quarantinedRows, 0)
+    if (values.json) {
+      context.print(
+        JSON.stringify({
+          destination: destination.description,
+          days: days.map((d) => ({
+            brand: d.manifest.brand_id,
+            date: d.manifest.date,
+            manifest: d.manifestPath,
+            rows: d.rows,
+            bytes: d.bytes,
+            quarantined_rows: d.quarantinedRows,
+          })),
+          failures: failures.map((f) => ({ brand: f.brand, date: f.date, error: f.error.message })),
+        }),
+      )
+    } else {
+      for (const d of days) {
+        context.print(
+          `${d.manifest.brand_id} ${d.manifest.date}: ${d.rows} rows, ${d.bytes} bytes -> ${destination.description}/${d.manifestPath}` +
+            (d.quarantinedRows > 0 ? ` (${d.quarantinedRows} rows quarantined)` : ''),
+        )
+      }
+      for (const f of failures) context.print(`${f.brand} ${f.date}: FAILED: ${f.error.message}`)
+    }
+    if (failures.length > 0) return exitCodes.failure
+    return quarantined > 0 ? exitCodes.quarantined : exitCodes.ok
+  },
+})

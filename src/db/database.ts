@@ -1,0 +1,187 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
+
+// Table types for Kysely. Timestamps are read as Date and written as Date or ISO strings;
+// numeric and date columns are read as strings (see types.ts) so no value goes through a float
+// or the process's timezone.
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>
+type Numeric = ColumnType<string, string | number, string | number>
+type DateOnly = ColumnType<string, string, string>
+type Json = ColumnType<Record<string, unknown>, string | Record<string, unknown>, string | Record<string, unknown>>
+
+interface Tracked {
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface BrandsTable extends Tracked {
+  id: string
+  name: string
+  timezone: string
+}
+
+export interface CustomersTable extends Tracked {
+  brand_id: string
+  id: string
+  email: string | null
+  phone: string | null
+  first_name: string | null
+  last_name: string | null
+  birth_date: DateOnly | null
+  email_consent: Generated<boolean>
+  sms_consent: Generated<boolean>
+  attributes: Generated<Json>
+  source_updated_at: Timestamp | null
+  deleted_at: Timestamp | null
+}
+
+export interface ProductsTable extends Tracked {
+  brand_id: string
+  id: string
+  name: string
+  category: string | null
+  price: Numeric | null
+  currency: string | null
+  attributes: Generated<Json>
+  source_updated_at: Timestamp | null
+}
+
+export interface GroupsTable extends Tracked {
+  brand_id: string
+  id: string
+  name: string
+  kind: 'national' | 'regional' | 'custom'
+  parent_group_id: string | null
+  source_updated_at: Timestamp | null
+}
+
+export interface OutletsTable extends Tracked {
+  brand_id: string
+  id: string
+  name: string
+  group_id: string | null
+  address: string | null
+  city: string | null
+  country: string | null
+  source_updated_at: Timestamp | null
+}
+
+export interface TransactionsTable extends Tracked {
+  brand_id: string
+  id: string
+  customer_id: string | null
+  outlet_id: string | null
+  occurred_at: Timestamp
+  status: string
+  currency: string
+  total_amount: Numeric
+  source_updated_at: Timestamp | null
+}
+
+export interface TransactionItemsTable {
+  brand_id: string
+  transaction_id: string
+  line_no: number
+  sku: string
+  quantity: Numeric
+  unit_price: Numeric
+  amount: Numeric
+}
+
+export interface CustomerEventsTable extends Tracked {
+  brand_id: string
+  id: string
+  customer_id: string
+  event_type: string
+  occurred_at: Timestamp
+  properties: Generated<Json>
+}
+
+export type Channel = 'email' | 'sms' | 'push'
+
+export interface CampaignsTable extends Tracked {
+  brand_id: string
+  id: string
+  name: string
+  channel: Channel
+  status: 'draft' | 'scheduled' | 'running' | 'completed' | 'cancelled'
+  subject: string | null
+  scheduled_at: Timestamp | null
+  started_at: Timestamp | null
+  ended_at: Timestamp | null
+  budget: Numeric | null
+  currency: string | null
+}
+
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'opened' | 'clicked' | 'converted' | 'bounced' | 'failed'
+
+export interface CampaignMessagesTable extends Tracked {
+  brand_id: string
+  campaign_id: string
+  customer_id: string
+  channel: Channel
+  status: MessageStatus
+  sent_at: Timestamp | null
+  delivered_at: Timestamp | null
+  opened_at: Timestamp | null
+  clicked_at: Timestamp | null
+  converted_at: Timestamp | null
+  attributed_revenue: Numeric | null
+  currency: string | null
+}
+
+export interface CampaignSkusTable extends Tracked {
+  brand_id: string
+  campaign_id: string
+  sku: string
+  role: 'featured' | 'discounted' | 'recommended'
+  discount_percent: Numeric | null
+}
+
+export interface OptOutsTable extends Tracked {
+  brand_id: string
+  id: string
+  customer_id: string
+  channel: Channel | 'all'
+  opted_out_at: Timestamp
+  source: 'unsubscribe_link' | 'sms_stop' | 'preference_center' | 'support' | 'import'
+  campaign_id: string | null
+}
+
+export interface LinksTable extends Tracked {
+  brand_id: string
+  id: string
+  campaign_id: string
+  url: string
+}
+
+export interface LinkDailyStatsTable extends Tracked {
+  brand_id: string
+  link_id: string
+  stat_date: DateOnly
+  clicks: number
+  unique_clicks: number
+}
+
+export interface Database {
+  brands: BrandsTable
+  customers: CustomersTable
+  products: ProductsTable
+  groups: GroupsTable
+  outlets: OutletsTable
+  transactions: TransactionsTable
+  transaction_items: TransactionItemsTable
+  customer_events: CustomerEventsTable
+  campaigns: CampaignsTable
+  campaign_messages: CampaignMessagesTable
+  campaign_skus: CampaignSkusTable
+  opt_outs: OptOutsTable
+  links: LinksTable
+  link_daily_stats: LinkDailyStatsTable
+}
+
+export type Brand = Selectable<BrandsTable>
+export type NewCampaign = Insertable<CampaignsTable>
+export type NewCampaignMessage = Insertable<CampaignMessagesTable>

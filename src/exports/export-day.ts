@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto'
+import { Readable } from 'node:stream'
+import type { DatabaseHandle } from '../db/connect.ts'
+import type { Brand } from '../db/database.ts'
+import { FlexError } from '../errors.ts'
+import type { Logger } from '../logger.ts'
+import type { Destination } from '../storage/destination.ts'
+import { dayWindow } from './day-window.ts'
+import type { AnyExportFile } from './export-file.ts'
+import { exportFiles, exportSchemaVersion } from './files/index.ts'
+import { dataFolder, dataPath, manifestPath, quarantineFolder, quarantinePath } from './layout.ts'
+import { type Manifest, writeManifest } from './manifest.ts'
+import { describeBadRow, type WrittenFile, writeExportFile } from './write-export-file.ts'
+
+export interface ExportDayOptions {
+  database: DatabaseHandle
+  destination: Destination
+  brand: Pick<Brand, 'id' | 'timezone'>
+  /** The brand's local calendar date, YYYY-MM-DD. */
+  date: string
+  gzip?: boolean
+  log: Logger
+  chunkRows?: number
+  maxQuarantinedRows?: number
+  runId?: string
+  files?: readonly AnyExportFile[]
+  now?: () => Date
+}
+
+export interface ExportDayResult {
+  manifest: Manifest
+  manifestPath: string
+  rows: number
+  bytes: number
+  quarantinedRows: number
+}
+
+/**
+ * Exports one brand-day: removes the day's manifest (the day is incomplete from here on), writes
+ * every file from one consistent database snapshot, removes files a previous run left that this
+ * one did not write, then writes the manifest. A failure leaves the day without a manifest.
+ */
+export async function exportDay(options: ExportDayOptions): Promise<ExportDayResult> {
+  const { brand, date, destination, database } = options
+  const gzip = options.gzip ?? false
+  const files = options.files ?? exportFiles
+  const runId = options.runId ?? randomUUID()
+  const now = options.now ?? (() => new Date())
+  const window = dayWindow(date, brand.timezone)
+  const log = options.log.child({ brand: brand.id, date, run_id: runId })
+
+  await destination.delete(manifestPath(brand.id, date))
+
+  const written: WrittenFile[] = []
+  const client = await database.pool.connect()
+  let failure: unknown
+  try {
+    // One snapshot for all files, and the session settings the raw-text decoding relies on.
+    await client.query('begin isolation level repeatable read, read only')
+    await client.query(`set local timezone = 'UTC'; set local datestyle = 'ISO, YMD'`)
+    for (const file of files) {
+      const started = performance.now()
+      const path = dataPath(brand.id, file.name, date, gzip)
+      try {
+        const result = await writeExportFile({
+          client,
+          db: database.db,
+          destination,
+          file,
+          brandId: brand.id,
+          window,
+          path,
+          gzip,
+          chunkRows: options.chunkRows ?? 1_000,
+          maxQuarantinedRows: options.maxQuarantinedRows ?? 10_000,
+          metadata: { run_id: runId, schema_version: String(exportSchemaVersion) },
+        })
+        written.push(result)
+        const ms = Math.round(performance.now() - started)
+        log.info(
+          { file: file.name, rows: result.rows, bytes: result.bytes, ms, quarantined: result.quarantined.length },
+          'export file written',
+        )
+        for (const bad of result.quarantined) log.warn({ file: file.name, key: bad.key }, describeBadRow(bad))
+      } catch (error) {
+        throw new FlexError(
+          'EXPORT_FAILED',
+          `export of brand ${brand.id}, ${date}, file ${file.name} (${destination.description}/${path}) failed: ${(error as Error).message}`,
+          { cause: error },
+        )
+      }
+    }
+    await client.query('commit')
+  } catch (error) {
+    failure = error
+    throw error
+  } finally {
+    // A failed cursor can leave the connection mid-protocol: throw it away rather than reuse it.
+    client.release(failure instanceof Error ? failure : undefined)
+  }
+
+  const quarantine = []
+  for (const file of written.filter((f) => f.quarantined.length > 0)) {
+    const path = quarantinePath(brand.id, file.file_type, date)
+    const lines = file.quarantined.map((bad) => `${JSON.stringify(bad)}\n`).join('')
+    await destination.write(path, Readable.from([Buffer.from(lines)]), { contentType: 'application/x-ndjson' })
+    quarantine.push({ file_type: file.file_type, path, rows: file.quarantined.length })
+  }
+  await removeLeftovers(
+    destination,
+    [...files.map((f) => dataFolder(brand.id, f.name, date)), quarantineFolder(brand.id, date)],
+    new Set([...written.map((f) => f.path), ...quarantine.map((q) => q.path)]),
+  )
+
+  const manifest: Manifest = {
+    schema_version: exportSchemaVersion,
+    brand_id: brand.id,
+    date,
+    timezone: brand.timezone,
+    window: { start: window.start.toISOString(), end: window.end.toISOString() },
+    run_id: runId,
+    generated_at: now().toISOString(),
+    gzip,
+    files: written.map(({ quarantined, ...file }) => ({ ...file, quarantined_rows: quarantined.length })),
+    quarantine,
+  }
+  const path = await writeManifest(destination, manifest)
+  const result = {
+    manifest,
+    manifestPath: path,
+    rows: sum(written.map((f) => f.rows)),
+    bytes: sum(written.map((f) => f.bytes)),
+    quarantinedRows: sum(quarantine.map((q) => q.rows)),
+  }
+  log.info(
+    { manifest: path, rows: result.rows, bytes: result.bytes, quarantined: result.quarantinedRows },
+    'export day complete',
+  )
+  return result
+}
+
+/** Deletes objects in the day's folders that this run did not write (e.g. .csv after a --gzip re-run). */
+async function removeLeftovers(destination: Destination, folders: string[], keep: Set<string>): Promise<void> {
+  for (const folder of folders) {
+    for (const path of await destination.list(folder)) {
+      if (!keep.has(path)) await destination.delete(path)
+    }
+  }
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0)
+}

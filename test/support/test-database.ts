@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { afterAll, afterEach, beforeAll } from 'vitest'
+import { type DatabaseHandle, openDatabase } from '../../src/db/connect.ts'
+import { migrateToLatest } from '../../src/db/migrate.ts'
+
+// Tests run against a real PostgreSQL: DATABASE_URL when set (CI sets it to the local server),
+// else a testcontainers container when a Docker engine answers, else the embedded PGlite. Each
+// test file gets a fresh, migrated database. A file whose tests failed keeps its database for
+// inspection (its name is printed); a passing one drops it.
+
+export type DatabaseKind = 'server' | 'container' | 'pglite'
+
+export interface TestDatabase {
+  readonly kind: DatabaseKind
+  /** Connection string of this file's database (PGlite: served on a loopback port). */
+  readonly url: string
+  readonly handle: DatabaseHandle
+  /** Opens another, independent pool on the same database (PGlite has only one session). */
+  connectAgain(): Promise<DatabaseHandle>
+}
+
+/** Why tests needing several real sessions cannot run, or undefined when they can. */
+export function multiSessionSkipReason(kind: DatabaseKind): string | undefined {
+  return kind === 'pglite'
+    ? 'needs several real PostgreSQL sessions; PGlite is one session (set DATABASE_URL to run it)'
+    : undefined
+}
+
+let serverUrl: Promise<{ url: string; kind: DatabaseKind } | undefined> | undefined
+
+async function findServer(): Promise<{ url: string; kind: DatabaseKind } | undefined> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, kind: 'server' }
+  try {
+    const { PostgreSqlContainer } = await import('@testcontainers/postgresql')
+    const { getContainerRuntimeClient } = await import('testcontainers')
+    await getContainerRuntimeClient()
+    const container = await new PostgreSqlContainer('postgres:17-alpine').start()
+    return { url: container.getConnectionUri(), kind: 'container' }
+  } catch {
+    return undefined
+  }
+}
+
+/** Registers hooks that give the test file its own migrated database; read it after beforeAll. */
+export function useTestDatabase(): { readonly current: TestDatabase } {
+  const state: { current?: TestDatabase; failed: boolean; drop?: () => Promise<void>; extra: DatabaseHandle[] } = {
+    failed: false,
+    extra: [],
+  }
+
+  beforeAll(async () => {
+    serverUrl ??= findServer()
+    const server = await serverUrl
+    if (server === undefined) {
+      const handle = await openDatabase({})
+      await migrateToLatest(handle.db)
+      state.current = {
+        kind: 'pglite',
+        url: '',
+        handle,
+        connectAgain: () => Promise.reject(new Error(multiSessionSkipReason('pglite'))),
+      }
+      return
+    }
+    const name = `flex_test_${randomBytes(6).toString('hex')}`
+    await admin(server.url, `create database ${name}`)
+    const url = withDatabaseName(server.url, name)
+    const handle = await openDatabase({ url })
+    await migrateToLatest(handle.db)
+    state.current = {
+      kind: server.kind,
+      url,
+      handle,
+      connectAgain: async () => {
+        const extra = await openDatabase({ url })
+        state.extra.push(extra)
+        return extra
+      },
+    }
+    state.drop = () => admin(server.url, `drop database if exists ${name} with (force)`)
+  })
+
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail') state.failed = true
+  })
+
+  afterAll(async () => {
+    for (const extra of state.extra) await extra.close()
+    await state.current?.handle.close()
+    if (state.failed && state.current) {
+      console.warn(`test database kept for inspection: ${state.current.url}`)
+    } else {
+      await state.drop?.()
+    }
+  })
+
+  return {
+    get current(): TestDatabase {
+      if (!state.current) throw new Error('the test database is ready only inside tests and hooks')
+      return state.current
+    },
+  }
+}
+
+async function admin(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  try {
+    await client.connect()
+  } catch (error) {
+    throw new Error(
+      `cannot reach the test PostgreSQL at ${url}: ${(error as Error).message}. Start it (pg_ctlcluster 15 main start) or unset DATABASE_URL to use the embedded PGlite.`,
+      { cause: error },
+    )
+  }
+  try {
+    await client.query(statement)
+  } finally {
+    await client.end()
+  }
+}
+
+function withDatabaseName(url: string, name: string): string {
+  const parsed = new URL(url)
+  parsed.pathname = `/${name}`
+  return parsed.toString()
+}
