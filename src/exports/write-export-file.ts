@@ -50,6 +50,12 @@ export interface WriteExportFileOptions {
 // rest of the pipeline together (measured in bench/export.ts).
 const rawText = { getTypeParser: () => (value: string) => value }
 
+/**
+ * Fastest zlib level: compression runs on libuv's thread pool beside the encoder, and level 1 keeps
+ * it from becoming the bottleneck (level 6 files are about 15% smaller but take twice as long).
+ */
+const gzipLevel = 1
+
 /** Block size handed downstream: large enough that gzip and the disk see few, big writes. */
 const blockChars = 64 * 1024
 
@@ -123,7 +129,7 @@ export async function writeExportFile(options: WriteExportFileOptions): Promise<
   const source = Readable.from(csvBlocks(), { objectMode: false })
   // pipeline() destroys every stage when one fails; the destination's write reports the error.
   const body = options.gzip
-    ? pipeline(source, createGzip({ level: 6 }), measure, ignore)
+    ? pipeline(source, createGzip({ level: gzipLevel }), measure, ignore)
     : pipeline(source, measure, ignore)
   const written = await options.destination.write(options.path, body, {
     contentType: options.gzip ? 'application/gzip' : 'text/csv; charset=utf-8',

@@ -16,8 +16,8 @@ export interface TestDatabase {
   /** Connection string of this file's database (PGlite: served on a loopback port). */
   readonly url: string
   readonly handle: DatabaseHandle
-  /** Opens another, independent pool on the same database (PGlite has only one session). */
-  connectAgain(): Promise<DatabaseHandle>
+  /** Creates another, empty (unmigrated) database on the same server and returns its URL. */
+  createEmptyDatabase(): Promise<string>
 }
 
 /** Why tests needing several real sessions cannot run, or undefined when they can. */
@@ -44,9 +44,9 @@ async function findServer(): Promise<{ url: string; kind: DatabaseKind } | undef
 
 /** Registers hooks that give the test file its own migrated database; read it after beforeAll. */
 export function useTestDatabase(): { readonly current: TestDatabase } {
-  const state: { current?: TestDatabase; failed: boolean; drop?: () => Promise<void>; extra: DatabaseHandle[] } = {
+  const state: { current?: TestDatabase; failed: boolean; created: string[]; server?: string } = {
     failed: false,
-    extra: [],
+    created: [],
   }
 
   beforeAll(async () => {
@@ -59,26 +59,21 @@ export function useTestDatabase(): { readonly current: TestDatabase } {
         kind: 'pglite',
         url: '',
         handle,
-        connectAgain: () => Promise.reject(new Error(multiSessionSkipReason('pglite'))),
+        createEmptyDatabase: () => Promise.reject(new Error(multiSessionSkipReason('pglite'))),
       }
       return
     }
-    const name = `flex_test_${randomBytes(6).toString('hex')}`
-    await admin(server.url, `create database ${name}`)
-    const url = withDatabaseName(server.url, name)
+    state.server = server.url
+    const createEmptyDatabase = async () => {
+      const name = `flex_test_${randomBytes(6).toString('hex')}`
+      await admin(server.url, `create database ${name}`)
+      state.created.push(name)
+      return withDatabaseName(server.url, name)
+    }
+    const url = await createEmptyDatabase()
     const handle = await openDatabase({ url })
     await migrateToLatest(handle.db)
-    state.current = {
-      kind: server.kind,
-      url,
-      handle,
-      connectAgain: async () => {
-        const extra = await openDatabase({ url })
-        state.extra.push(extra)
-        return extra
-      },
-    }
-    state.drop = () => admin(server.url, `drop database if exists ${name} with (force)`)
+    state.current = { kind: server.kind, url, handle, createEmptyDatabase }
   })
 
   afterEach((context) => {
@@ -86,12 +81,11 @@ export function useTestDatabase(): { readonly current: TestDatabase } {
   })
 
   afterAll(async () => {
-    for (const extra of state.extra) await extra.close()
     await state.current?.handle.close()
-    if (state.failed && state.current) {
-      console.warn(`test database kept for inspection: ${state.current.url}`)
-    } else {
-      await state.drop?.()
+    if (state.failed) {
+      console.warn(`test databases kept for inspection: ${state.created.join(', ')}`)
+    } else if (state.server) {
+      for (const name of state.created) await admin(state.server, `drop database if exists ${name} with (force)`)
     }
   })
 

@@ -1,0 +1,13 @@
+// Regenerates schemas/ from the zod definitions: npm run schemas
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { publishedSchemaFiles } from '../src/exports/published-schemas.ts'
+
+const root = fileURLToPath(new URL('../schemas/', import.meta.url))
+for (const [relative, contents] of publishedSchemaFiles()) {
+  const target = path.join(root, relative)
+  await mkdir(path.dirname(target), { recursive: true })
+  await writeFile(target, contents)
+  console.log(`wrote schemas/${relative}`)
+}

@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process'
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { useTestDatabase } from '../support/test-database.ts'
+
+const bin = fileURLToPath(new URL('../../bin/flex.js', import.meta.url))
+const database = useTestDatabase()
+
+interface Outcome {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+function flex(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--max-semi-space-size=16', bin, ...args],
+      { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+        resolve({ code, stdout, stderr })
+      },
+    )
+  })
+}
+
+/** Environment that points the CLI at this file's database (or a fresh embedded one). */
+async function databaseEnv(): Promise<Record<string, string>> {
+  if (database.current.kind !== 'pglite') return { DATABASE_URL: database.current.url }
+  return { FLEX_EMBEDDED_DIR: await mkdtemp(path.join(tmpdir(), 'flex-cli-pglite-')) }
+}
+
+describe('flex CLI', () => {
+  it('lists its commands, and every command explains itself with --help', async () => {
+    const overview = await flex(['--help'])
+    expect(overview.code).toBe(0)
+    for (const command of ['migrate', 'brands', 'export', 'demo']) {
+      expect(overview.stdout).toContain(command)
+      const help = await flex([command, '--help'])
+      expect(help.code).toBe(0)
+      expect(help.stdout).toMatch(/^Usage:/)
+    }
+    expect((await flex(['export', '--help'])).stdout).toMatch(/Exit codes: 0 .*\n2 bad arguments .*\n.*quarantined/)
+  })
+
+  it('answers a bad argument with one line and exit code 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['export', '--date', '2026-13-01'], /--date must be a calendar date YYYY-MM-DD, got "2026-13-01"/],
+      [['export', '--colour'], /Unknown option '--colour'/],
+      [['brands', 'add', 'acme', '--timezone', 'Mars/Olympus'], /unknown timezone "Mars\/Olympus"/],
+      [['brands', 'add', 'Not A Valid Id', '--timezone', 'UTC'], /invalid brand id/],
+      [['brands', 'add', 'acme'], /add needs --timezone/],
+      [['export', '--dest', 'gs://bucket/prefix'], /unsupported destination/],
+      [['launch'], /unknown command "launch"/],
+    ]
+    for (const [args, message] of cases) {
+      const outcome = await flex(args, await databaseEnv())
+      expect(outcome.code, args.join(' ')).toBe(2)
+      expect(outcome.stderr, args.join(' ')).toMatch(message)
+      expect(outcome.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
+    }
+  })
+
+  it('says clearly when the database cannot be reached', async () => {
+    const outcome = await flex(['brands', 'list'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing' })
+    expect(outcome.code).toBe(1)
+    expect(outcome.stderr).toMatch(
+      /^flex brands: cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/nothing: .*Is PostgreSQL running/,
+    )
+  })
+
+  it('migrates, adds a brand, exports a day as JSON, and refuses an unwritable destination', async () => {
+    const env = await databaseEnv()
+    expect((await flex(['migrate'], env)).code).toBe(0)
+    const added = await flex(['brands', 'add', 'cli-brand', '--timezone', 'Asia/Tokyo', '--name', 'CLI', '--json'], env)
+    expect(added.code).toBe(0)
+    expect(JSON.parse(added.stdout)).toMatchObject({ id: 'cli-brand', timezone: 'Asia/Tokyo', name: 'CLI' })
+
+    const dest = await mkdtemp(path.join(tmpdir(), 'flex-cli-'))
+    const exported = await flex(
+      ['export', '--brand', 'cli-brand', '--date', '2026-02-01', '--dest', dest, '--json'],
+      env,
+    )
+    expect(exported.stderr).toBe('')
+    expect(exported.code).toBe(0)
+    const summary = JSON.parse(exported.stdout)
+    expect(summary.days).toEqual([
+      {
+        brand: 'cli-brand',
+        date: '2026-02-01',
+        manifest: 'cli-brand/_manifests/dt=2026-02-01.json',
+        rows: 0,
+        bytes: expect.any(Number),
+        quarantined_rows: 0,
+      },
+    ])
+
+    const blocked = path.join(dest, 'not-a-folder')
+    await writeFile(blocked, 'a file where the destination folder should be')
+    await chmod(blocked, 0o400)
+    const refused = await flex(['export', '--brand', 'cli-brand', '--dest', path.join(blocked, 'sub')], env)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/^flex export: cannot write to .*not-a-folder\/sub: .*Choose another --dest/)
+
+    const missing = await flex(['export', '--brand', 'nobody'], env)
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/no brand "nobody"/)
+  })
+})
