@@ -7,7 +7,7 @@
 //   npm run bench:export -- [--rows N] [--gzip]
 //
 // Needs DATABASE_URL (a server; default postgres://postgres@127.0.0.1:5432/postgres). It creates
-// the database flex_bench there and reuses it while it holds the same number of rows.
+// the database flex_bench there, with one brand per --rows value, and reuses seeded brands.
 
 import { spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
@@ -38,7 +38,8 @@ const { values } = parseArgs({
 const rows = Number(values.rows)
 if (!Number.isInteger(rows) || rows < 1) throw new Error(`--rows must be a positive integer, got ${values.rows}`)
 const gzip = values.gzip
-const brand = { id: 'bench', timezone: 'Europe/Berlin' }
+// One brand per size, so runs with different --rows reuse their own seeded data.
+const brand = { id: `bench-${rows}`, timezone: 'Europe/Berlin' }
 const date = '2026-11-21'
 const window = dayWindow(date, brand.timezone)
 
@@ -64,7 +65,7 @@ try {
   const peakRssMb = process.resourceUsage().maxRSS / 1024
   if (result.rows !== rows) throw new Error(`exported ${result.rows} rows, expected ${rows}`)
 
-  console.log('baseline: COPY (same query) TO STDOUT WITH CSV HEADER' + (gzip ? ' | gzip -1' : ''))
+  console.log(`baseline: COPY (same query) TO STDOUT WITH CSV HEADER${gzip ? ' | gzip -1' : ''}`)
   const copy = await copyBaseline(path.join(folder, 'copy.csv'))
 
   const summary = {
@@ -109,7 +110,7 @@ async function prepareDatabase(): Promise<DatabaseHandle> {
     .executeTakeFirstOrThrow()
   if (Number(count) === rows) return database
 
-  console.log(`seeding ${rows} rows into flex_bench (reused by later runs with the same --rows)`)
+  console.log(`seeding ${rows} rows into flex_bench as brand ${brand.id} (reused by later runs with the same --rows)`)
   await sql`delete from campaign_messages where brand_id = ${brand.id}`.execute(database.db)
   await sql`delete from campaigns where brand_id = ${brand.id}`.execute(database.db)
   const campaigns = 50

@@ -35,7 +35,9 @@ export class LocalFolder implements Destination {
   async write(relative: string, body: Readable, _options: WriteOptions): Promise<WrittenObject> {
     const target = this.resolve(relative)
     await mkdir(path.dirname(target), { recursive: true })
-    const temporary = `${target}.${randomUUID()}.partial`
+    // A dot-file beside the target: same filesystem for an atomic rename, and skipped by the
+    // globs and hive-partition readers that analysts point at the folder.
+    const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.partial`)
     try {
       await pipeline(body, createWriteStream(temporary))
       await rename(temporary, target)
@@ -69,7 +71,7 @@ export class LocalFolder implements Destination {
       throw error
     }
     return entries
-      .filter((entry) => entry.isFile() && !entry.name.endsWith('.partial'))
+      .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
       .map((entry) => path.relative(this.root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
       .sort()
   }
