@@ -9,7 +9,13 @@ type CreatedAt = ColumnType<Date, Date | string | undefined, never>
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>
 type Numeric = ColumnType<string, string | number, string | number>
 type DateOnly = ColumnType<string, string, string>
-type Json = ColumnType<Record<string, unknown>, string | Record<string, unknown>, string | Record<string, unknown>>
+// jsonb columns with a database default: the insert type allows undefined, so Kysely makes them
+// optional on insert (Generated<> cannot wrap a ColumnType).
+type Json = ColumnType<
+  Record<string, unknown>,
+  string | Record<string, unknown> | undefined,
+  string | Record<string, unknown>
+>
 
 interface Tracked {
   created_at: CreatedAt
@@ -32,7 +38,7 @@ export interface CustomersTable extends Tracked {
   birth_date: DateOnly | null
   email_consent: Generated<boolean>
   sms_consent: Generated<boolean>
-  attributes: Generated<Json>
+  attributes: Json
   source_updated_at: Timestamp | null
   deleted_at: Timestamp | null
 }
@@ -44,7 +50,7 @@ export interface ProductsTable extends Tracked {
   category: string | null
   price: Numeric | null
   currency: string | null
-  attributes: Generated<Json>
+  attributes: Json
   source_updated_at: Timestamp | null
 }
 
@@ -96,7 +102,7 @@ export interface CustomerEventsTable extends Tracked {
   customer_id: string
   event_type: string
   occurred_at: Timestamp
-  properties: Generated<Json>
+  properties: Json
 }
 
 export type Channel = 'email' | 'sms' | 'push'

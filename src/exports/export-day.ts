@@ -74,6 +74,10 @@ export async function exportDay(options: ExportDayOptions): Promise<ExportDayRes
           chunkRows: options.chunkRows ?? 1_000,
           maxQuarantinedRows: options.maxQuarantinedRows ?? 10_000,
           metadata: { run_id: runId, schema_version: String(exportSchemaVersion) },
+          onProgress: (rows) => {
+            const seconds = (performance.now() - started) / 1000
+            log.info({ file: file.name, rows, rows_per_s: Math.round(rows / seconds) }, 'export file in progress')
+          },
         })
         written.push(result)
         const ms = Math.round(performance.now() - started)

@@ -44,6 +44,9 @@ export interface WriteExportFileOptions {
   /** A file with more bad rows than this fails: a systematic problem, not a stray row. */
   maxQuarantinedRows: number
   metadata: Record<string, string>
+  /** Called about every `progressEveryMs` with the rows written so far, for long files. */
+  onProgress?: (rows: number) => void
+  progressEveryMs?: number
 }
 
 // Every value as PostgreSQL's text output: parsing into JS types and back costs more than the
@@ -80,6 +83,8 @@ export async function writeExportFile(options: WriteExportFileOptions): Promise<
     let block = codec.header
     let next = readChunk(cursor, options.chunkRows)
     let first = true
+    const progressEveryMs = options.progressEveryMs ?? 10_000
+    let nextProgress = performance.now() + progressEveryMs
     try {
       for (;;) {
         const chunk = await next
@@ -89,6 +94,10 @@ export async function writeExportFile(options: WriteExportFileOptions): Promise<
         }
         if (chunk.rows.length === 0) break
         next = readChunk(cursor, options.chunkRows)
+        if (options.onProgress && performance.now() >= nextProgress) {
+          options.onProgress(rows)
+          nextProgress = performance.now() + progressEveryMs
+        }
         for (const raw of chunk.rows) {
           const row = codec.decode(raw)
           const parsed = file.row.safeParse(row)
