@@ -2,10 +2,10 @@ import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { migrateToLatest } from '../db/migrate.ts'
 import { generateDemoData } from '../demo/demo-data.ts'
-import { exitCodes } from '../errors.ts'
 import { exportBrands } from '../exports/export-brands.ts'
 import { openDestination } from '../storage/open-destination.ts'
 import { defineCommand, jsonOption, withDatabase } from './command.ts'
+import { exportExitCode, exportSummaryJson, exportSummaryLines } from './export-summary.ts'
 
 export const demoCommand = defineCommand({
   name: 'demo',
@@ -34,36 +34,24 @@ Exit codes as for flex export.`,
     await destination.checkWritable()
     if (config.DATABASE_URL === undefined) await rm(config.FLEX_EMBEDDED_DIR, { recursive: true, force: true })
     const now = new Date()
-    const outcome = await withDatabase(context, async (database) => {
+    const result = await withDatabase(context, async (database) => {
       log.info({ database: database.description }, 'preparing demo database')
       await migrateToLatest(database.db)
       const demo = await generateDemoData(database.db, { today: now.toISOString().slice(0, 10) })
       log.info({ brands: demo.brands }, 'demo data generated')
       return exportBrands({ database, destination, gzip: values.gzip ?? false, log, now: () => now })
     })
-    const { days, failures } = outcome
     const extension = values.gzip ? 'csv.gz' : 'csv'
     const root = path.relative(process.cwd(), destination.description) || '.'
     if (values.json) {
-      context.print(
-        JSON.stringify({
-          destination: destination.description,
-          days: days.map((d) => ({
-            brand: d.manifest.brand_id,
-            date: d.manifest.date,
-            manifest: d.manifestPath,
-            rows: d.rows,
-          })),
-          failures: failures.map((f) => ({ brand: f.brand, date: f.date, error: f.error.message })),
-        }),
-      )
+      context.print(exportSummaryJson(destination.description, result))
     } else {
-      context.print(`Exported yesterday for ${days.length} demo brands into ${destination.description}:`)
-      for (const d of days) {
-        context.print(`  ${d.manifest.brand_id} ${d.manifest.date}: ${d.rows} rows, manifest ${d.manifestPath}`)
-        for (const f of d.manifest.files) context.print(`    ${f.path} (${f.rows} rows)`)
+      context.print(`Exported yesterday for ${result.days.length} demo brands into ${destination.description}:`)
+      for (const line of exportSummaryLines(destination.description, result)) context.print(`  ${line}`)
+      context.print('Files:')
+      for (const day of result.days) {
+        for (const file of day.manifest.files) context.print(`  ${file.path} (${file.rows} rows)`)
       }
-      for (const f of failures) context.print(`  ${f.brand} ${f.date}: FAILED: ${f.error.message}`)
       context.print('')
       context.print('Read them with DuckDB, for example:')
       context.print(
@@ -71,7 +59,6 @@ Exit codes as for flex export.`,
       )
       context.print('Column meanings, keys and day windows: docs/exports.md')
     }
-    if (failures.length > 0) return exitCodes.failure
-    return days.some((d) => d.quarantinedRows > 0) ? exitCodes.quarantined : exitCodes.ok
+    return exportExitCode(result)
   },
 })

@@ -1,8 +1,8 @@
-import { exitCodes } from '../errors.ts'
 import { isValidDate } from '../exports/day-window.ts'
 import { exportBrands } from '../exports/export-brands.ts'
 import { openDestination } from '../storage/open-destination.ts'
 import { defineCommand, jsonOption, usageError, withDatabase } from './command.ts'
+import { exportExitCode, exportSummaryJson, exportSummaryLines } from './export-summary.ts'
 
 export const exportCommand = defineCommand({
   name: 'export',
@@ -33,7 +33,7 @@ quarantined (listed in the manifest and under <brand>/_quarantine/).`,
       throw usageError('export', `--date must be a calendar date YYYY-MM-DD, got "${values.date}"`)
     }
     const destination = openDestination(values.dest ?? context.config.FLEX_EXPORT_DEST)
-    const { days, failures } = await withDatabase(context, (database) =>
+    const result = await withDatabase(context, (database) =>
       exportBrands({
         database,
         destination,
@@ -44,32 +44,8 @@ quarantined (listed in the manifest and under <brand>/_quarantine/).`,
         log: context.log,
       }),
     )
-    const quarantined = days.reduce((n, d) => n + d.quarantinedRows, 0)
-    if (values.json) {
-      context.print(
-        JSON.stringify({
-          destination: destination.description,
-          days: days.map((d) => ({
-            brand: d.manifest.brand_id,
-            date: d.manifest.date,
-            manifest: d.manifestPath,
-            rows: d.rows,
-            bytes: d.bytes,
-            quarantined_rows: d.quarantinedRows,
-          })),
-          failures: failures.map((f) => ({ brand: f.brand, date: f.date, error: f.error.message })),
-        }),
-      )
-    } else {
-      for (const d of days) {
-        context.print(
-          `${d.manifest.brand_id} ${d.manifest.date}: ${d.rows} rows, ${d.bytes} bytes -> ${destination.description}/${d.manifestPath}` +
-            (d.quarantinedRows > 0 ? ` (${d.quarantinedRows} rows quarantined)` : ''),
-        )
-      }
-      for (const f of failures) context.print(`${f.brand} ${f.date}: FAILED: ${f.error.message}`)
-    }
-    if (failures.length > 0) return exitCodes.failure
-    return quarantined > 0 ? exitCodes.quarantined : exitCodes.ok
+    if (values.json) context.print(exportSummaryJson(destination.description, result))
+    else for (const line of exportSummaryLines(destination.description, result)) context.print(line)
+    return exportExitCode(result)
   },
 })

@@ -1,4 +1,4 @@
-import type { Compilable, Kysely } from 'kysely'
+import { type Compilable, type Kysely, type RawBuilder, sql } from 'kysely'
 import type { z } from 'zod'
 import type { Database } from '../db/database.ts'
 import type { DayWindow } from './day-window.ts'
@@ -27,4 +27,13 @@ export function defineExportFile<Shape extends z.ZodRawShape>(
   definition: ExportFileDefinition<Shape>,
 ): ExportFileDefinition<Shape> {
   return definition
+}
+
+/**
+ * The day rule most files share: the brand's rows whose updated_at falls in the window
+ * (start included, end excluded). `table` qualifies the columns in a join.
+ */
+export function changedDuring(brandId: string, window: DayWindow, table?: string): RawBuilder<boolean> {
+  const column = (name: string) => sql.ref(table === undefined ? name : `${table}.${name}`)
+  return sql<boolean>`${column('brand_id')} = ${brandId} and ${column('updated_at')} >= ${window.start} and ${column('updated_at')} < ${window.end}`
 }

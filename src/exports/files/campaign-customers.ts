@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { column } from '../columns.ts'
-import { defineExportFile } from '../export-file.ts'
+import { changedDuring, defineExportFile } from '../export-file.ts'
 
 const channel = ['email', 'sms', 'push'] as const
 const status = ['queued', 'sent', 'delivered', 'opened', 'clicked', 'converted', 'bounced', 'failed'] as const
@@ -43,9 +43,7 @@ export const campaignCustomers = defineExportFile({
         'currency',
         'updated_at',
       ])
-      .where('brand_id', '=', brandId)
-      .where('updated_at', '>=', window.start)
-      .where('updated_at', '<', window.end)
+      .where(changedDuring(brandId, window))
       .orderBy('campaign_id')
       .orderBy('customer_id')
       .orderBy('channel'),

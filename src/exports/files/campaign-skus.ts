@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { column } from '../columns.ts'
-import { defineExportFile } from '../export-file.ts'
+import { changedDuring, defineExportFile } from '../export-file.ts'
 
 export const campaignSkus = defineExportFile({
   name: 'campaign_skus',
@@ -20,9 +20,7 @@ export const campaignSkus = defineExportFile({
     db
       .selectFrom('campaign_skus')
       .select(['brand_id', 'campaign_id', 'sku', 'role', 'discount_percent', 'created_at', 'updated_at'])
-      .where('brand_id', '=', brandId)
-      .where('updated_at', '>=', window.start)
-      .where('updated_at', '<', window.end)
+      .where(changedDuring(brandId, window))
       .orderBy('campaign_id')
       .orderBy('sku'),
 })

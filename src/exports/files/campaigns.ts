@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { column } from '../columns.ts'
-import { defineExportFile } from '../export-file.ts'
+import { changedDuring, defineExportFile } from '../export-file.ts'
 
 export const campaigns = defineExportFile({
   name: 'campaigns',
@@ -40,8 +40,6 @@ export const campaigns = defineExportFile({
         'created_at',
         'updated_at',
       ])
-      .where('brand_id', '=', brandId)
-      .where('updated_at', '>=', window.start)
-      .where('updated_at', '<', window.end)
+      .where(changedDuring(brandId, window))
       .orderBy('id'),
 })

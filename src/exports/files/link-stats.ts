@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { column } from '../columns.ts'
-import { defineExportFile } from '../export-file.ts'
+import { changedDuring, defineExportFile } from '../export-file.ts'
 
 export const linkStats = defineExportFile({
   name: 'link_stats',
@@ -32,9 +32,7 @@ export const linkStats = defineExportFile({
         's.unique_clicks',
         's.updated_at',
       ])
-      .where('s.brand_id', '=', brandId)
-      .where('s.updated_at', '>=', window.start)
-      .where('s.updated_at', '<', window.end)
+      .where(changedDuring(brandId, window, 's'))
       .orderBy('s.link_id')
       .orderBy('s.stat_date'),
 })

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { column } from '../columns.ts'
-import { defineExportFile } from '../export-file.ts'
+import { changedDuring, defineExportFile } from '../export-file.ts'
 
 export const optOuts = defineExportFile({
   name: 'opt_outs',
@@ -36,8 +36,6 @@ export const optOuts = defineExportFile({
         'created_at',
         'updated_at',
       ])
-      .where('brand_id', '=', brandId)
-      .where('updated_at', '>=', window.start)
-      .where('updated_at', '<', window.end)
+      .where(changedDuring(brandId, window))
       .orderBy('id'),
 })
