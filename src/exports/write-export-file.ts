@@ -64,12 +64,6 @@ const gzipLevel = 1
 const blockChars = 64 * 1024
 
 /**
- * Bytes each stream stage may hold before it pushes back: a few blocks, so encoding goes on while
- * the previous blocks are being written instead of waiting for every write to finish.
- */
-const bufferBytes = 1024 * 1024
-
-/**
  * Streams one export file: cursor -> decode -> zod validation -> CSV -> [gzip] -> destination,
  * with backpressure all the way. The next chunk of rows is requested before the current one is
  * encoded, so the database and Node work at the same time. Memory holds about two chunks.
@@ -136,14 +130,13 @@ export async function writeExportFile(options: WriteExportFileOptions): Promise<
   const hash = createHash('sha256')
   let bytes = 0
   const measure = new Transform({
-    highWaterMark: bufferBytes,
     transform(chunk: Buffer, _encoding, callback) {
       hash.update(chunk)
       bytes += chunk.length
       callback(null, chunk)
     },
   })
-  const source = Readable.from(csvBlocks(), { objectMode: false, highWaterMark: bufferBytes })
+  const source = Readable.from(csvBlocks(), { objectMode: false })
   // pipeline() destroys every stage when one fails; the destination's write reports the error.
   const body = options.gzip
     ? pipeline(source, createGzip({ level: gzipLevel }), measure, ignore)
