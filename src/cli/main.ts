@@ -7,8 +7,15 @@ import { type CommandContext, type CommandDef, parseCommandArgs } from './comman
 import { demoCommand } from './demo.ts'
 import { exportCommand } from './export.ts'
 import { migrateCommand } from './migrate.ts'
+import { runsCommand } from './runs.ts'
 
-const commands: readonly CommandDef[] = [migrateCommand, brandsCommand, exportCommand, demoCommand] as CommandDef[]
+const commands: readonly CommandDef[] = [
+  migrateCommand,
+  brandsCommand,
+  exportCommand,
+  runsCommand,
+  demoCommand,
+] as CommandDef[]
 
 const overview = `Usage: flex <command> [options]
 

@@ -171,6 +171,23 @@ export interface LinkDailyStatsTable extends Tracked {
   unique_clicks: number
 }
 
+export interface ExportRunsTable {
+  id: string
+  brand_id: string
+  date: DateOnly
+  status: 'running' | 'succeeded' | 'failed'
+  trigger: 'manual' | 'schedule' | 'backfill'
+  destination: string
+  files: ColumnType<number, number | undefined, number>
+  /** bigint: read as a string. */
+  rows: ColumnType<string, number | undefined, number>
+  bytes: ColumnType<string, number | undefined, number>
+  quarantined_rows: ColumnType<string, number | undefined, number>
+  started_at: ColumnType<Date, Date | string | undefined, Date | string>
+  ended_at: Timestamp | null
+  error: string | null
+}
+
 export interface Database {
   brands: BrandsTable
   customers: CustomersTable
@@ -186,6 +203,7 @@ export interface Database {
   opt_outs: OptOutsTable
   links: LinksTable
   link_daily_stats: LinkDailyStatsTable
+  export_runs: ExportRunsTable
 }
 
 export type Brand = Selectable<BrandsTable>

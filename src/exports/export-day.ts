@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
+import type pg from 'pg'
 import type { DatabaseHandle } from '../db/connect.ts'
 import type { Brand } from '../db/database.ts'
 import { FlexError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { Destination } from '../storage/destination.ts'
-import { dayWindow } from './day-window.ts'
+import { type DayWindow, dayWindow } from './day-window.ts'
 import type { AnyExportFile } from './export-file.ts'
+import { type ExportTrigger, finishRun, startRun } from './export-runs.ts'
 import { exportFiles, exportSchemaVersion } from './files/index.ts'
 import { dataFolder, dataPath, manifestPath, quarantineFolder, quarantinePath } from './layout.ts'
 import { type Manifest, writeManifest } from './manifest.ts'
@@ -25,6 +27,8 @@ export interface ExportDayOptions {
   runId?: string
   files?: readonly AnyExportFile[]
   now?: () => Date
+  /** Recorded in export_runs: who asked for this run. */
+  trigger?: ExportTrigger
 }
 
 export interface ExportDayResult {
@@ -36,65 +40,99 @@ export interface ExportDayResult {
 }
 
 /**
- * Exports one brand-day: removes the day's manifest (the day is incomplete from here on), writes
- * every file from one consistent database snapshot, removes files a previous run left that this
- * one did not write, then writes the manifest. A failure leaves the day without a manifest.
+ * Exports one brand-day and records the attempt in export_runs. Only one process exports a
+ * brand-day at a time (a PostgreSQL advisory lock held for the whole run); a second one fails at
+ * once with EXPORT_IN_PROGRESS and touches nothing.
+ *
+ * Order: lock; remove the day's manifest (the day is incomplete from here on); write every file
+ * from one consistent database snapshot; remove files a previous run left that this one did not
+ * write; write the manifest. A failure leaves the day without a manifest.
  */
 export async function exportDay(options: ExportDayOptions): Promise<ExportDayResult> {
-  const { brand, date, destination, database } = options
+  const runId = options.runId ?? randomUUID()
+  const { db } = options.database
+  await startRun(db, {
+    id: runId,
+    brandId: options.brand.id,
+    date: options.date,
+    trigger: options.trigger ?? 'manual',
+    destination: options.destination.description,
+  })
+  try {
+    const result = await exportLockedDay({ ...options, runId })
+    await finishRun(db, runId, {
+      files: result.manifest.files.length,
+      rows: result.rows,
+      bytes: result.bytes,
+      quarantinedRows: result.quarantinedRows,
+    })
+    return result
+  } catch (error) {
+    await finishRun(db, runId, { error: (error as Error).message })
+    throw error
+  }
+}
+
+async function exportLockedDay(options: ExportDayOptions & { runId: string }): Promise<ExportDayResult> {
+  const { brand, date, destination, database, runId } = options
   const gzip = options.gzip ?? false
   const files = options.files ?? exportFiles
-  const runId = options.runId ?? randomUUID()
   const now = options.now ?? (() => new Date())
   const window = dayWindow(date, brand.timezone)
   const log = options.log.child({ brand: brand.id, date, run_id: runId })
 
-  await destination.delete(manifestPath(brand.id, date))
-
-  const written: WrittenFile[] = []
   const client = await database.pool.connect()
   let failure: unknown
   try {
-    // One snapshot for all files, and the session settings the raw-text decoding relies on.
+    // One snapshot for all files, and the session settings the raw-text decoding relies on. The
+    // transaction stays open until the manifest is written, holding the brand-day's lock.
     await client.query('begin isolation level repeatable read, read only')
     await client.query(`set local timezone = 'UTC'; set local datestyle = 'ISO, YMD'`)
-    for (const file of files) {
-      const started = performance.now()
-      const path = dataPath(brand.id, file.name, date, gzip)
-      try {
-        const result = await writeExportFile({
-          client,
-          db: database.db,
-          destination,
-          file,
-          brandId: brand.id,
-          window,
-          path,
-          gzip,
-          chunkRows: options.chunkRows ?? 1_000,
-          maxQuarantinedRows: options.maxQuarantinedRows ?? 10_000,
-          metadata: { run_id: runId, schema_version: String(exportSchemaVersion) },
-          onProgress: (rows) => {
-            const seconds = (performance.now() - started) / 1000
-            log.info({ file: file.name, rows, rows_per_s: Math.round(rows / seconds) }, 'export file in progress')
-          },
-        })
-        written.push(result)
-        const ms = Math.round(performance.now() - started)
-        log.info(
-          { file: file.name, rows: result.rows, bytes: result.bytes, ms, quarantined: result.quarantined.length },
-          'export file written',
-        )
-        for (const bad of result.quarantined) log.warn({ file: file.name, key: bad.key }, describeBadRow(bad))
-      } catch (error) {
-        throw new FlexError(
-          'EXPORT_FAILED',
-          `export of brand ${brand.id}, ${date}, file ${file.name} (${destination.description}/${path}) failed: ${(error as Error).message}`,
-          { cause: error },
-        )
-      }
+    const lock = await client.query<{ locked: boolean }>(
+      `select pg_try_advisory_xact_lock(hashtext('flex:export'), hashtext($1)) as locked`,
+      [`${brand.id}/${date}`],
+    )
+    if (!lock.rows[0]?.locked) {
+      throw new FlexError('EXPORT_IN_PROGRESS', `brand ${brand.id}, ${date} is being exported by another process`)
     }
+    await destination.delete(manifestPath(brand.id, date))
+
+    const written: WrittenFile[] = []
+    for (const file of files) {
+      written.push(await writeFile(client, options, file, window, gzip, log))
+    }
+    const quarantine = await writeQuarantine(destination, brand.id, date, written)
+    await removeLeftovers(
+      destination,
+      [...files.map((f) => dataFolder(brand.id, f.name, date)), quarantineFolder(brand.id, date)],
+      new Set([...written.map((f) => f.path), ...quarantine.map((q) => q.path)]),
+    )
+    const manifest: Manifest = {
+      schema_version: exportSchemaVersion,
+      brand_id: brand.id,
+      date,
+      timezone: brand.timezone,
+      window: { start: window.start.toISOString(), end: window.end.toISOString() },
+      run_id: runId,
+      generated_at: now().toISOString(),
+      gzip,
+      files: written.map(({ quarantined, ...file }) => ({ ...file, quarantined_rows: quarantined.length })),
+      quarantine,
+    }
+    const path = await writeManifest(destination, manifest)
     await client.query('commit')
+    const result = {
+      manifest,
+      manifestPath: path,
+      rows: sum(written.map((f) => f.rows)),
+      bytes: sum(written.map((f) => f.bytes)),
+      quarantinedRows: sum(quarantine.map((q) => q.rows)),
+    }
+    log.info(
+      { manifest: path, rows: result.rows, bytes: result.bytes, quarantined: result.quarantinedRows },
+      'export day complete',
+    )
+    return result
   } catch (error) {
     failure = error
     throw error
@@ -102,45 +140,67 @@ export async function exportDay(options: ExportDayOptions): Promise<ExportDayRes
     // A failed cursor can leave the connection mid-protocol: throw it away rather than reuse it.
     client.release(failure instanceof Error ? failure : undefined)
   }
+}
 
-  const quarantine = []
+async function writeFile(
+  client: pg.PoolClient,
+  options: ExportDayOptions & { runId: string },
+  file: AnyExportFile,
+  window: DayWindow,
+  gzip: boolean,
+  log: Logger,
+): Promise<WrittenFile> {
+  const { brand, date, destination } = options
+  const started = performance.now()
+  const path = dataPath(brand.id, file.name, date, gzip)
+  try {
+    const result = await writeExportFile({
+      client,
+      db: options.database.db,
+      destination,
+      file,
+      brandId: brand.id,
+      window,
+      path,
+      gzip,
+      chunkRows: options.chunkRows ?? 1_000,
+      maxQuarantinedRows: options.maxQuarantinedRows ?? 10_000,
+      metadata: { run_id: options.runId, schema_version: String(exportSchemaVersion) },
+      onProgress: (rows) => {
+        const seconds = (performance.now() - started) / 1000
+        log.info({ file: file.name, rows, rows_per_s: Math.round(rows / seconds) }, 'export file in progress')
+      },
+    })
+    const ms = Math.round(performance.now() - started)
+    log.info(
+      { file: file.name, rows: result.rows, bytes: result.bytes, ms, quarantined: result.quarantined.length },
+      'export file written',
+    )
+    for (const bad of result.quarantined) log.warn({ file: file.name, key: bad.key }, describeBadRow(bad))
+    return result
+  } catch (error) {
+    throw new FlexError(
+      'EXPORT_FAILED',
+      `export of brand ${brand.id}, ${date}, file ${file.name} (${destination.description}/${path}) failed: ${(error as Error).message}`,
+      { cause: error },
+    )
+  }
+}
+
+async function writeQuarantine(
+  destination: Destination,
+  brandId: string,
+  date: string,
+  written: WrittenFile[],
+): Promise<Manifest['quarantine']> {
+  const quarantine: Manifest['quarantine'] = []
   for (const file of written.filter((f) => f.quarantined.length > 0)) {
-    const path = quarantinePath(brand.id, file.file_type, date)
+    const path = quarantinePath(brandId, file.file_type, date)
     const lines = file.quarantined.map((bad) => `${JSON.stringify(bad)}\n`).join('')
     await destination.write(path, Readable.from([Buffer.from(lines)]), { contentType: 'application/x-ndjson' })
     quarantine.push({ file_type: file.file_type, path, rows: file.quarantined.length })
   }
-  await removeLeftovers(
-    destination,
-    [...files.map((f) => dataFolder(brand.id, f.name, date)), quarantineFolder(brand.id, date)],
-    new Set([...written.map((f) => f.path), ...quarantine.map((q) => q.path)]),
-  )
-
-  const manifest: Manifest = {
-    schema_version: exportSchemaVersion,
-    brand_id: brand.id,
-    date,
-    timezone: brand.timezone,
-    window: { start: window.start.toISOString(), end: window.end.toISOString() },
-    run_id: runId,
-    generated_at: now().toISOString(),
-    gzip,
-    files: written.map(({ quarantined, ...file }) => ({ ...file, quarantined_rows: quarantined.length })),
-    quarantine,
-  }
-  const path = await writeManifest(destination, manifest)
-  const result = {
-    manifest,
-    manifestPath: path,
-    rows: sum(written.map((f) => f.rows)),
-    bytes: sum(written.map((f) => f.bytes)),
-    quarantinedRows: sum(quarantine.map((q) => q.rows)),
-  }
-  log.info(
-    { manifest: path, rows: result.rows, bytes: result.bytes, quarantined: result.quarantinedRows },
-    'export day complete',
-  )
-  return result
+  return quarantine
 }
 
 /** Deletes objects in the day's folders that this run did not write (e.g. .csv after a --gzip re-run). */

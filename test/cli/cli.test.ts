@@ -39,7 +39,7 @@ describe('flex CLI', () => {
   it('lists its commands, and every command explains itself with --help', async () => {
     const overview = await flex(['--help'])
     expect(overview.code).toBe(0)
-    for (const command of ['migrate', 'brands', 'export', 'demo']) {
+    for (const command of ['migrate', 'brands', 'export', 'runs', 'demo']) {
       expect(overview.stdout).toContain(command)
       const help = await flex([command, '--help'])
       expect(help.code).toBe(0)
@@ -98,6 +98,12 @@ describe('flex CLI', () => {
         bytes: expect.any(Number),
         quarantined_rows: 0,
       },
+    ])
+
+    const runs = await flex(['runs', '--brand', 'cli-brand', '--json'], env)
+    expect(runs.code).toBe(0)
+    expect(JSON.parse(runs.stdout)).toEqual([
+      expect.objectContaining({ brand_id: 'cli-brand', date: '2026-02-01', status: 'succeeded', files: 5 }),
     ])
 
     const blocked = path.join(dest, 'not-a-folder')

@@ -6,12 +6,13 @@ import { gunzipSync } from 'node:zlib'
 import { parse } from 'csv-parse/sync'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { exportDay } from '../../src/exports/export-day.ts'
+import { listRuns } from '../../src/exports/export-runs.ts'
 import { exportFiles } from '../../src/exports/files/index.ts'
 import { dataPath, manifestPath, quarantinePath } from '../../src/exports/layout.ts'
 import { readManifest, verifyManifest } from '../../src/exports/manifest.ts'
 import type { Destination } from '../../src/storage/destination.ts'
 import { addBrand, addCampaign, addMessage, readText, silentLog, tempFolder } from '../support/fixtures.ts'
-import { useTestDatabase } from '../support/test-database.ts'
+import { multiSessionSkipReason, useTestDatabase } from '../support/test-database.ts'
 
 const database = useTestDatabase()
 const db = () => database.current.handle.db
@@ -185,6 +186,51 @@ describe('exportDay', () => {
     // The connection went back to the pool in a usable state: the next run works.
     const again = await run(folder, berlin, '2026-06-15')
     expect(await verifyManifest(folder, again.manifest)).toEqual([])
+  })
+
+  it('records every attempt in export_runs, with its outcome', async () => {
+    const folder = await tempFolder()
+    const { manifest } = await run(folder, berlin, '2026-06-15')
+    const [latest] = await listRuns(db(), { brandId: 'berlin', date: '2026-06-15', limit: 1 })
+    expect(latest).toMatchObject({
+      id: manifest.run_id,
+      status: 'succeeded',
+      trigger: 'manual',
+      files: 5,
+      rows: '2',
+      destination: folder.root,
+      error: null,
+    })
+    const failing: Destination = Object.assign(Object.create(folder), {
+      write: async () => {
+        throw new Error('bucket gone')
+      },
+    })
+    await expect(run(failing, berlin, '2026-06-16')).rejects.toThrow(/bucket gone/)
+    const [failed] = await listRuns(db(), { brandId: 'berlin', failedOnly: true })
+    expect(failed).toMatchObject({ date: '2026-06-16', status: 'failed', error: expect.stringMatching(/bucket gone/) })
+    expect(failed?.ended_at).toBeInstanceOf(Date)
+  })
+
+  it('lets only one process export a brand-day at a time', async (context) => {
+    const reason = multiSessionSkipReason(database.current.kind)
+    if (reason) context.skip(reason)
+    const folder = await tempFolder()
+    // Hold the brand-day's lock from another session, as a concurrent export would.
+    const other = await database.current.handle.pool.connect()
+    try {
+      await other.query('begin')
+      await other.query(`select pg_advisory_xact_lock(hashtext('flex:export'), hashtext('berlin/2026-06-15'))`)
+      await expect(run(folder, berlin, '2026-06-15')).rejects.toThrow(
+        /brand berlin, 2026-06-15 is being exported by another process/,
+      )
+      expect(await folder.list('')).toEqual([])
+      await other.query('rollback')
+    } finally {
+      other.release()
+    }
+    await run(folder, berlin, '2026-06-15')
+    expect(await folder.read(manifestPath('berlin', '2026-06-15'))).toBeDefined()
   })
 
   it('writes values by the CSV contract: quoting, NULL versus empty, booleans, decimals, instants', async () => {
