@@ -2,6 +2,7 @@ import { type Config, type ConfigError, loadConfig } from '../config.ts'
 import { openDatabase } from '../db/connect.ts'
 import { exitCodes, FlexError } from '../errors.ts'
 import { createLogger, type Logger } from '../logger.ts'
+import { backfillCommand } from './backfill.ts'
 import { brandsCommand } from './brands.ts'
 import { type CommandContext, type CommandDef, parseCommandArgs } from './command.ts'
 import { demoCommand } from './demo.ts'
@@ -13,6 +14,7 @@ const commands: readonly CommandDef[] = [
   migrateCommand,
   brandsCommand,
   exportCommand,
+  backfillCommand,
   runsCommand,
   demoCommand,
 ] as CommandDef[]

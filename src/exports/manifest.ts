@@ -17,6 +17,9 @@ const manifestFileSchema = z.object({
   columns: z.array(z.string()),
   /** Rows of this file type that failed validation and went to quarantine instead. */
   quarantined_rows: z.int().min(0),
+  /** GCS only: the object generation this manifest vouches for, and its CRC32C (base64). */
+  generation: z.string().optional(),
+  crc32c: z.string().optional(),
 })
 
 export const manifestSchema = z.object({

@@ -28,6 +28,7 @@ export interface WrittenFile {
   sha256: string
   columns: string[]
   generation?: string
+  crc32c?: string
   quarantined: QuarantinedRow[]
 }
 
@@ -154,6 +155,7 @@ export async function writeExportFile(options: WriteExportFileOptions): Promise<
     sha256: hash.digest('hex'),
     columns: names,
     ...(written.generation === undefined ? {} : { generation: written.generation }),
+    ...(written.crc32c === undefined ? {} : { crc32c: written.crc32c }),
     quarantined,
   }
 }

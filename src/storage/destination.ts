@@ -10,10 +10,17 @@ export interface WriteOptions {
 export interface WrittenObject {
   /** Object generation, for destinations that version objects (GCS). */
   readonly generation?: string
+  /** CRC32C the destination computed, base64 (GCS). */
+  readonly crc32c?: string
+}
+
+export interface ObjectStat {
+  readonly bytes: number
+  readonly generation?: string
 }
 
 /**
- * Where export files go: a local folder now, a GCS bucket later. Paths are relative, with `/`
+ * Where export files go: a local folder or a GCS bucket. Paths are relative, with `/`
  * separators. A write replaces what was at the path only once the whole body is stored, so a
  * reader sees the old object or the new one, never half of one.
  */
@@ -23,6 +30,8 @@ export interface Destination {
   /** Fails with DESTINATION_UNWRITABLE when writes cannot succeed, before any work is done. */
   checkWritable(): Promise<void>
   write(path: string, body: Readable, options: WriteOptions): Promise<WrittenObject>
+  /** Size (and generation, where versioned) of an object, or undefined when there is none. */
+  stat(path: string): Promise<ObjectStat | undefined>
   /** The object's bytes, or undefined when there is none. */
   read(path: string): Promise<Buffer | undefined>
   /** Removes the object; no error when it does not exist. */

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { createWriteStream, type Dirent } from 'node:fs'
-import { access, constants, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { access, constants, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { FlexError } from '../errors.ts'
-import type { Destination, WriteOptions, WrittenObject } from './destination.ts'
+import type { Destination, ObjectStat, WriteOptions, WrittenObject } from './destination.ts'
 
 /** A folder on the local disk. Writes go to a temporary file renamed into place when complete. */
 export class LocalFolder implements Destination {
@@ -46,6 +46,16 @@ export class LocalFolder implements Destination {
       throw error
     }
     return {}
+  }
+
+  async stat(relative: string): Promise<ObjectStat | undefined> {
+    try {
+      const info = await stat(this.resolve(relative))
+      return info.isFile() ? { bytes: info.size } : undefined
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw error
+    }
   }
 
   async read(relative: string): Promise<Buffer | undefined> {

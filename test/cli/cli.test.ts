@@ -39,7 +39,7 @@ describe('flex CLI', () => {
   it('lists its commands, and every command explains itself with --help', async () => {
     const overview = await flex(['--help'])
     expect(overview.code).toBe(0)
-    for (const command of ['migrate', 'brands', 'export', 'runs', 'demo']) {
+    for (const command of ['migrate', 'brands', 'export', 'backfill', 'runs', 'demo']) {
       expect(overview.stdout).toContain(command)
       const help = await flex([command, '--help'])
       expect(help.code).toBe(0)
@@ -55,8 +55,12 @@ describe('flex CLI', () => {
       [['brands', 'add', 'acme', '--timezone', 'Mars/Olympus'], /unknown timezone "Mars\/Olympus"/],
       [['brands', 'add', 'Not A Valid Id', '--timezone', 'UTC'], /invalid brand id/],
       [['brands', 'add', 'acme'], /add needs --timezone/],
-      [['export', '--dest', 'gs://bucket/prefix'], /unsupported destination/],
+      [['export', '--dest', 's3://bucket/prefix'], /unsupported destination "s3:\/\/bucket\/prefix"/],
+      [['export', '--dest', 'gs://Not_A_Bucket'], /invalid bucket URL/],
       [['launch'], /unknown command "launch"/],
+      [['backfill', '--from', '2026-02-01', '--to', '2026-01-01'], /--from 2026-02-01 is after --to 2026-01-01/],
+      [['backfill', '--to', '2026-01-01'], /--from is required/],
+      [['backfill', '--from', '2026-01-01', '--to', '2026-01-02', '--concurrency', '0'], /--concurrency must be/],
     ]
     for (const [args, message] of cases) {
       const outcome = await flex(args, await databaseEnv())
