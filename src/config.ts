@@ -13,6 +13,22 @@ const configSchema = z.object({
   FLEX_EXPORT_DEST: z.preprocess(emptyAsUnset, z.string().default('./exports')),
   /** Rows fetched from the export cursor per round trip. */
   FLEX_EXPORT_CHUNK_ROWS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(100).max(100_000).default(1_000)),
+  /** Brand-local time from which `flex schedule` exports yesterday, HH:MM. */
+  FLEX_SCHEDULE_AT: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/)
+      .default('02:00'),
+  ),
+  /** Brand-local time by which yesterday must be complete, HH:MM; later is logged as an error. */
+  FLEX_SCHEDULE_DEADLINE: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/)
+      .default('04:00'),
+  ),
   /** pino level: trace, debug, info, warn, error, fatal or silent. */
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,

@@ -9,12 +9,14 @@ import { demoCommand } from './demo.ts'
 import { exportCommand } from './export.ts'
 import { migrateCommand } from './migrate.ts'
 import { runsCommand } from './runs.ts'
+import { scheduleCommand } from './schedule.ts'
 
 const commands: readonly CommandDef[] = [
   migrateCommand,
   brandsCommand,
   exportCommand,
   backfillCommand,
+  scheduleCommand,
   runsCommand,
   demoCommand,
 ] as CommandDef[]

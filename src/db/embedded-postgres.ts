@@ -15,7 +15,10 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(dataDir?: string): Promise<EmbeddedPostgres> {
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true })
   const pglite = await PGlite.create(dataDir === undefined ? {} : { dataDir })
-  const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: 1 })
+  // The pool above holds one connection at a time. Two are allowed here so that a connection the
+  // pool replaces (after an error) can be closing while its successor connects; the server makes
+  // the successor wait until the old one's open transaction is rolled back.
+  const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: 2 })
   await server.start()
   return {
     url: `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`,

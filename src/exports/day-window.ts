@@ -48,6 +48,16 @@ export function localDate(instant: Date, timezone: string): string {
   return `${get('year')}-${get('month')}-${get('day')}`
 }
 
+/** The local calendar date and minutes since local midnight of an instant in a timezone. */
+export function localClock(instant: Date, timezone: string): { date: string; minutes: number } {
+  const parts = formatter(timezone).formatToParts(instant)
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
+  return {
+    date: `${get('year')}-${get('month')}-${get('day')}`,
+    minutes: (Number(get('hour')) % 24) * 60 + Number(get('minute')),
+  }
+}
+
 /** Yesterday's date in a timezone, relative to `now`. */
 export function yesterday(timezone: string, now: Date = new Date()): string {
   return addDays(localDate(now, timezone), -1)

@@ -51,7 +51,9 @@ export interface ExportDayResult {
 export async function exportDay(options: ExportDayOptions): Promise<ExportDayResult> {
   const runId = options.runId ?? randomUUID()
   const { db } = options.database
+  const now = options.now ?? (() => new Date())
   await startRun(db, {
+    at: now(),
     id: runId,
     brandId: options.brand.id,
     date: options.date,
@@ -60,7 +62,7 @@ export async function exportDay(options: ExportDayOptions): Promise<ExportDayRes
   })
   try {
     const result = await exportLockedDay({ ...options, runId })
-    await finishRun(db, runId, {
+    await finishRun(db, runId, now(), {
       files: result.manifest.files.length,
       rows: result.rows,
       bytes: result.bytes,
@@ -68,7 +70,7 @@ export async function exportDay(options: ExportDayOptions): Promise<ExportDayRes
     })
     return result
   } catch (error) {
-    await finishRun(db, runId, { error: (error as Error).message })
+    await finishRun(db, runId, now(), { error: (error as Error).message })
     throw error
   }
 }

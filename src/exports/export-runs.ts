@@ -16,7 +16,7 @@ export interface RunOutcome {
 
 export async function startRun(
   db: Kysely<Database>,
-  run: { id: string; brandId: string; date: string; trigger: ExportTrigger; destination: string },
+  run: { id: string; brandId: string; date: string; trigger: ExportTrigger; destination: string; at: Date },
 ): Promise<void> {
   await db
     .insertInto('export_runs')
@@ -27,6 +27,7 @@ export async function startRun(
       status: 'running',
       trigger: run.trigger,
       destination: run.destination,
+      started_at: run.at,
     })
     .execute()
 }
@@ -34,6 +35,7 @@ export async function startRun(
 export async function finishRun(
   db: Kysely<Database>,
   id: string,
+  at: Date,
   outcome: RunOutcome | { error: string },
 ): Promise<void> {
   const values =
@@ -48,7 +50,7 @@ export async function finishRun(
         }
   await db
     .updateTable('export_runs')
-    .set({ ...values, ended_at: new Date() })
+    .set({ ...values, ended_at: at })
     .where('id', '=', id)
     .execute()
 }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -39,7 +39,7 @@ describe('flex CLI', () => {
   it('lists its commands, and every command explains itself with --help', async () => {
     const overview = await flex(['--help'])
     expect(overview.code).toBe(0)
-    for (const command of ['migrate', 'brands', 'export', 'backfill', 'runs', 'demo']) {
+    for (const command of ['migrate', 'brands', 'export', 'backfill', 'schedule', 'runs', 'demo']) {
       expect(overview.stdout).toContain(command)
       const help = await flex([command, '--help'])
       expect(help.code).toBe(0)
@@ -120,5 +120,30 @@ describe('flex CLI', () => {
     const missing = await flex(['export', '--brand', 'nobody'], env)
     expect(missing.code).toBe(2)
     expect(missing.stderr).toMatch(/no brand "nobody"/)
+  })
+
+  it('runs the schedule until SIGTERM, exporting the due day on its first tick, then exits 0', async () => {
+    const env = await databaseEnv()
+    expect((await flex(['migrate'], env)).code).toBe(0)
+    expect((await flex(['brands', 'add', 'sched', '--timezone', 'Pacific/Auckland'], env)).code).toBe(0)
+    const dest = await mkdtemp(path.join(tmpdir(), 'flex-schedule-'))
+    const child = spawn(process.execPath, ['--max-semi-space-size=16', bin, 'schedule', '--dest', dest], {
+      env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
+    })
+    let stderr = ''
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+    })
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    const deadline = Date.now() + 30_000
+    while (!stderr.includes('"action":"exported"') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(stderr).toContain('"action":"exported"')
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(stderr).toContain('stopping: waiting for a running export to finish')
+    const runs = JSON.parse((await flex(['runs', '--brand', 'sched', '--json'], env)).stdout)
+    expect(runs).toEqual([expect.objectContaining({ status: 'succeeded', trigger: 'schedule' })])
   })
 })

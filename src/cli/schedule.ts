@@ -1,0 +1,59 @@
+import { once } from 'node:events'
+import cron from 'node-cron'
+import { NightlyScheduler } from '../exports/nightly-scheduler.ts'
+import { openDestination } from '../storage/open-destination.ts'
+import { defineCommand, withDatabase } from './command.ts'
+
+export const scheduleCommand = defineCommand({
+  name: 'schedule',
+  summary: "run nightly: export every brand's yesterday after its local run time",
+  help: `Usage: flex schedule [--dest DIR|gs://BUCKET/PREFIX] [--gzip] [--at HH:MM] [--deadline HH:MM]
+
+Runs until SIGTERM or SIGINT. Every minute it checks each brand: once the brand's local time
+passes --at (default $FLEX_SCHEDULE_AT, else 02:00), yesterday (in the brand's timezone) is due,
+and a due day without a successful run in this destination is exported. State lives in the
+database, so DST changes, restarts and several replicas neither skip nor repeat a day (replicas
+take turns per brand-day under a PostgreSQL advisory lock). A failed day is retried every
+5 minutes; a day still incomplete at --deadline (default $FLEX_SCHEDULE_DEADLINE, else 04:00)
+is logged as an error naming the brand, day and what went wrong.
+
+On SIGTERM it stops taking new work, lets a running export finish, and exits 0.`,
+  options: {
+    dest: { type: 'string' },
+    gzip: { type: 'boolean' },
+    at: { type: 'string' },
+    deadline: { type: 'string' },
+  },
+  async run({ values }, context) {
+    const { config, log } = context
+    const destination = openDestination(values.dest ?? config.FLEX_EXPORT_DEST)
+    return withDatabase(context, async (database) => {
+      const scheduler = new NightlyScheduler({
+        database,
+        destination,
+        log,
+        gzip: values.gzip ?? false,
+        runAt: values.at ?? config.FLEX_SCHEDULE_AT,
+        deadline: values.deadline ?? config.FLEX_SCHEDULE_DEADLINE,
+      })
+      await destination.checkWritable()
+      const tick = async () => {
+        try {
+          const actions = await scheduler.tick(new Date())
+          for (const action of actions.filter((a) => a.action !== 'complete')) log.info(action, 'schedule tick')
+        } catch (error) {
+          log.error({ err: error }, `schedule tick failed: ${(error as Error).message}`)
+        }
+      }
+      const task = cron.schedule('* * * * *', tick, { name: 'nightly-export', noOverlap: true, timezone: 'UTC' })
+      log.info({ destination: destination.description }, 'schedule started; checking every minute')
+      void tick()
+      const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')])
+      log.info({ signal }, 'stopping: waiting for a running export to finish')
+      await task.stop()
+      while (task.isBusy()) await new Promise((resolve) => setTimeout(resolve, 200))
+      await task.destroy()
+      return 0
+    })
+  },
+})

@@ -1,0 +1,129 @@
+import { listBrands } from '../brands/brand-repository.ts'
+import type { DatabaseHandle } from '../db/connect.ts'
+import type { Brand } from '../db/database.ts'
+import { FlexError } from '../errors.ts'
+import type { Logger } from '../logger.ts'
+import type { Destination } from '../storage/destination.ts'
+import { addDays, localClock } from './day-window.ts'
+import { exportDay } from './export-day.ts'
+
+export interface NightlySchedulerOptions {
+  database: DatabaseHandle
+  destination: Destination
+  log: Logger
+  gzip?: boolean
+  /** Brand-local time from which yesterday is due, HH:MM (default 02:00). */
+  runAt?: string
+  /** Brand-local time by which yesterday must be complete, HH:MM (default 04:00). */
+  deadline?: string
+  /** Wait after a failed attempt before the next one (default 5 minutes). */
+  retryAfterMs?: number
+}
+
+export type BrandAction =
+  | { brand: string; date: string; action: 'exported'; rows: number }
+  | { brand: string; date: string; action: 'complete' | 'waiting-to-retry' | 'busy-elsewhere' }
+  | { brand: string; date: string; action: 'failed'; error: string }
+
+/**
+ * Decides, on every tick, what each brand needs, from the state in the database rather than from
+ * when the tick happens. A brand's due day is yesterday once its local run time has passed, else
+ * the day before. A due day without a successful run in this destination is exported (under the
+ * brand-day lock, so replicas cannot both export it). So a tick that a DST jump skips, a repeated
+ * local hour, a restart or a second replica neither skips nor repeats a day. Ticks come from cron
+ * every minute; tests call tick() with a simulated clock.
+ */
+export class NightlyScheduler {
+  readonly #options: NightlySchedulerOptions
+  readonly #runAt: number
+  readonly #deadline: number
+  readonly #reportedLate = new Set<string>()
+
+  constructor(options: NightlySchedulerOptions) {
+    this.#options = options
+    this.#runAt = parseClockTime(options.runAt ?? '02:00')
+    this.#deadline = parseClockTime(options.deadline ?? '04:00')
+    if (this.#deadline <= this.#runAt) {
+      throw new FlexError('USAGE', `the deadline ${options.deadline} must be after the run time ${options.runAt}`)
+    }
+  }
+
+  async tick(now: Date): Promise<BrandAction[]> {
+    const brands = await listBrands(this.#options.database.db)
+    const actions: BrandAction[] = []
+    for (const brand of brands) actions.push(await this.#tickBrand(brand, now))
+    return actions
+  }
+
+  async #tickBrand(brand: Brand, now: Date): Promise<BrandAction> {
+    const { database, destination, log } = this.#options
+    const clock = localClock(now, brand.timezone)
+    const date = addDays(clock.date, clock.minutes >= this.#runAt ? -1 : -2)
+    const base = { brand: brand.id, date }
+    const runs = await database.db
+      .selectFrom('export_runs')
+      .select(['status', 'ended_at'])
+      .where('brand_id', '=', brand.id)
+      .where('date', '=', date)
+      .where('destination', '=', destination.description)
+      .orderBy('started_at', 'desc')
+      .execute()
+    let action: BrandAction
+    if (runs.some((r) => r.status === 'succeeded')) {
+      action = { ...base, action: 'complete' }
+    } else if (runs[0]?.status === 'failed' && now.getTime() - (runs[0].ended_at?.getTime() ?? 0) < this.retryAfterMs) {
+      action = { ...base, action: 'waiting-to-retry' }
+    } else {
+      action = await this.#export(brand, date, now)
+    }
+    // Yesterday late past the deadline: say exactly what is missing, once per brand-day.
+    const yesterday = addDays(clock.date, -1)
+    if (
+      action.action !== 'complete' &&
+      action.action !== 'exported' &&
+      date === yesterday &&
+      clock.minutes >= this.#deadline
+    ) {
+      const key = `${brand.id}/${date}`
+      if (!this.#reportedLate.has(key)) {
+        this.#reportedLate.add(key)
+        log.error(
+          { brand: brand.id, date, destination: destination.description, state: action.action },
+          `export of brand ${brand.id} for ${date} is not complete by its ${this.#options.deadline ?? '04:00'} ${brand.timezone} deadline: no manifest in ${destination.description} (${action.action === 'failed' ? action.error : action.action})`,
+        )
+      }
+    }
+    return action
+  }
+
+  get retryAfterMs(): number {
+    return this.#options.retryAfterMs ?? 5 * 60_000
+  }
+
+  async #export(brand: Brand, date: string, now: Date): Promise<BrandAction> {
+    try {
+      const result = await exportDay({
+        database: this.#options.database,
+        destination: this.#options.destination,
+        brand,
+        date,
+        gzip: this.#options.gzip ?? false,
+        log: this.#options.log,
+        trigger: 'schedule',
+        now: () => now,
+      })
+      return { brand: brand.id, date, action: 'exported', rows: result.rows }
+    } catch (error) {
+      if (error instanceof FlexError && error.code === 'EXPORT_IN_PROGRESS') {
+        return { brand: brand.id, date, action: 'busy-elsewhere' }
+      }
+      return { brand: brand.id, date, action: 'failed', error: (error as Error).message }
+    }
+  }
+}
+
+export function parseClockTime(value: string): number {
+  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(value)
+  if (!match) throw new FlexError('USAGE', `not a time of day HH:MM: "${value}"`)
+  return Number(match[1]) * 60 + Number(match[2])
+}

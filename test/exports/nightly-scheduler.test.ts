@@ -1,0 +1,147 @@
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { generateDemoData } from '../../src/demo/demo-data.ts'
+import { readManifest, verifyManifest } from '../../src/exports/manifest.ts'
+import { type BrandAction, NightlyScheduler } from '../../src/exports/nightly-scheduler.ts'
+import type { Destination } from '../../src/storage/destination.ts'
+import { addBrand, silentLog, tempFolder } from '../support/fixtures.ts'
+import { useTestDatabase } from '../support/test-database.ts'
+
+const database = useTestDatabase()
+
+type Tick = BrandAction & { at: string }
+
+/** Ticks every `stepMinutes` from `from` to `to` (UTC), as cron would, collecting the actions. */
+async function runClock(scheduler: NightlyScheduler, from: string, to: string, stepMinutes = 10): Promise<Tick[]> {
+  const actions: Tick[] = []
+  for (let t = Date.parse(from); t <= Date.parse(to); t += stepMinutes * 60_000) {
+    const at = new Date(t).toISOString()
+    for (const action of await scheduler.tick(new Date(t))) actions.push({ ...action, at })
+  }
+  return actions
+}
+
+const exported = (actions: Tick[], brand: string) =>
+  actions.filter((a) => a.brand === brand && a.action === 'exported').map((a) => `${a.date} at ${a.at}`)
+
+function capturingLog(): { log: pino.Logger; lines: { level: number; msg: string }[] } {
+  const lines: { level: number; msg: string }[] = []
+  const sink = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(JSON.parse(chunk.toString()))
+      callback()
+    },
+  })
+  return { log: pino({ level: 'warn' }, sink), lines }
+}
+
+describe('NightlyScheduler', () => {
+  beforeAll(async () => {
+    await addBrand(database.current.handle.db, 'ny', 'America/New_York')
+    await addBrand(database.current.handle.db, 'berlin', 'Europe/Berlin')
+  })
+
+  it('exports each day exactly once from 02:00 local, across both DST changes in New York and Berlin', async () => {
+    const nightly = new NightlyScheduler({
+      database: database.current.handle,
+      destination: await tempFolder(),
+      log: silentLog,
+    })
+    // The first tick catches up the most recent due day; then one export per night.
+    const usSpring = await runClock(nightly, '2026-03-07T00:00:00Z', '2026-03-10T12:00:00Z')
+    expect(exported(usSpring, 'ny')).toEqual([
+      '2026-03-05 at 2026-03-07T00:00:00.000Z',
+      '2026-03-06 at 2026-03-07T07:00:00.000Z', // 02:00 EST
+      '2026-03-07 at 2026-03-08T07:00:00.000Z', // 02:00 does not exist: 03:00 EDT
+      '2026-03-08 at 2026-03-09T06:00:00.000Z', // 02:00 EDT
+      '2026-03-09 at 2026-03-10T06:00:00.000Z',
+    ])
+    const euSpring = await runClock(nightly, '2026-03-28T12:00:00Z', '2026-03-30T12:00:00Z')
+    expect(exported(euSpring, 'berlin')).toEqual([
+      '2026-03-27 at 2026-03-28T12:00:00.000Z',
+      '2026-03-28 at 2026-03-29T01:00:00.000Z', // 02:00 CET does not exist: 03:00 CEST
+      '2026-03-29 at 2026-03-30T00:00:00.000Z', // 02:00 CEST
+    ])
+    const euFall = await runClock(nightly, '2026-10-24T12:00:00Z', '2026-10-26T12:00:00Z')
+    expect(exported(euFall, 'berlin')).toEqual([
+      '2026-10-23 at 2026-10-24T12:00:00.000Z',
+      '2026-10-24 at 2026-10-25T00:00:00.000Z', // 02:00 CEST; 02:00-03:00 comes again at 01:00Z
+      '2026-10-25 at 2026-10-26T01:00:00.000Z', // 02:00 CET
+    ])
+    const usFall = await runClock(nightly, '2026-10-31T12:00:00Z', '2026-11-02T12:00:00Z')
+    expect(exported(usFall, 'ny')).toEqual([
+      '2026-10-30 at 2026-10-31T12:00:00.000Z',
+      '2026-10-31 at 2026-11-01T07:00:00.000Z', // clocks go from 02:00 EDT back to 01:00: 02:00 EST
+      '2026-11-01 at 2026-11-02T07:00:00.000Z',
+    ])
+  })
+
+  it('retries a failed brand-day after a pause, and reports it once when the 04:00 deadline passes', async () => {
+    const folder = await tempFolder()
+    let failuresLeft = 3
+    const flaky: Destination = Object.assign(Object.create(folder), {
+      write: async (...args: Parameters<Destination['write']>) => {
+        if (args[0].startsWith('berlin/') && failuresLeft > 0) {
+          failuresLeft--
+          args[1].destroy()
+          throw new Error('503 Service Unavailable')
+        }
+        return folder.write(...args)
+      },
+    })
+    const { log, lines } = capturingLog()
+    const nightly = new NightlyScheduler({
+      database: database.current.handle,
+      destination: flaky,
+      log,
+      retryAfterMs: 30 * 60_000,
+    })
+    // Berlin 2026-05-12: run time 02:00 CEST = 00:00Z, deadline 04:00 CEST = 02:00Z.
+    const actions = await runClock(nightly, '2026-05-12T00:00:00Z', '2026-05-12T03:30:00Z')
+    const berlin = actions.filter((a) => a.brand === 'berlin' && a.date === '2026-05-11')
+    expect(berlin.filter((a) => a.action === 'failed').map((a) => a.at)).toEqual([
+      '2026-05-12T00:00:00.000Z',
+      '2026-05-12T00:30:00.000Z',
+      '2026-05-12T01:00:00.000Z',
+    ])
+    expect(berlin.find((a) => a.action === 'exported')?.at).toBe('2026-05-12T01:30:00.000Z')
+    expect(lines.filter((l) => l.level === 50)).toEqual([])
+
+    failuresLeft = 100
+    const late = await runClock(nightly, '2026-05-13T00:00:00Z', '2026-05-13T03:00:00Z')
+    expect(late.some((a) => a.brand === 'berlin' && a.action === 'exported')).toBe(false)
+    const errors = lines.filter((l) => l.level === 50).map((l) => l.msg)
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /export of brand berlin for 2026-05-12 is not complete by its 04:00 Europe\/Berlin deadline: no manifest in .* \(export of brand berlin, 2026-05-12, file campaigns .* failed: 503 Service Unavailable\)/,
+      ),
+    ])
+  })
+
+  it('runs a demo-scale night end to end: every demo brand gets all five files and a valid manifest', async () => {
+    const { db } = database.current.handle
+    await generateDemoData(db, { today: '2026-11-22', customersPerBrand: 500 })
+    const folder = await tempFolder()
+    const nightly = new NightlyScheduler({ database: database.current.handle, destination: folder, log: silentLog })
+    // From 2026-11-22 12:00Z to 2026-11-23 12:00Z every brand passes its 02:00 and 04:00.
+    const actions = await runClock(nightly, '2026-11-22T12:00:00Z', '2026-11-23T12:00:00Z', 15)
+    for (const [brand, date] of [
+      ['nordlicht', '2026-11-22'],
+      ['maple-market', '2026-11-22'],
+      ['sakura-mart', '2026-11-22'],
+    ] as const) {
+      expect(exported(actions, brand).map((a) => a.slice(0, 10))).toContain(date)
+      const manifest = await readManifest(folder, brand, date)
+      expect(manifest?.files.map((f) => f.file_type)).toEqual([
+        'campaigns',
+        'campaign_customers',
+        'campaign_skus',
+        'opt_outs',
+        'link_stats',
+      ])
+      expect(manifest && (await verifyManifest(folder, manifest))).toEqual([])
+    }
+    expect(actions.filter((a) => a.action === 'failed')).toEqual([])
+  })
+})
