@@ -1,5 +1,6 @@
 import { once } from 'node:events'
 import cron from 'node-cron'
+import { exitCodes } from '../errors.ts'
 import { NightlyScheduler } from '../exports/nightly-scheduler.ts'
 import { openDestination } from '../storage/open-destination.ts'
 import { defineCommand, withDatabase } from './command.ts'
@@ -7,7 +8,7 @@ import { defineCommand, withDatabase } from './command.ts'
 export const scheduleCommand = defineCommand({
   name: 'schedule',
   summary: "run nightly: export every brand's yesterday after its local run time",
-  help: `Usage: flex schedule [--dest DIR|gs://BUCKET/PREFIX] [--gzip] [--at HH:MM] [--deadline HH:MM]
+  help: `Usage: flex schedule [--dest DIR|gs://BUCKET/PREFIX] [--gzip] [--at HH:MM] [--deadline HH:MM] [--once]
 
 Runs until SIGTERM or SIGINT. Every minute it checks each brand: once the brand's local time
 passes --at (default $FLEX_SCHEDULE_AT, else 02:00), yesterday (in the brand's timezone) is due,
@@ -17,12 +18,16 @@ take turns per brand-day under a PostgreSQL advisory lock). A failed day is retr
 5 minutes; a day still incomplete at --deadline (default $FLEX_SCHEDULE_DEADLINE, else 04:00)
 is logged as an error naming the brand, day and what went wrong.
 
-On SIGTERM it stops taking new work, lets a running export finish, and exits 0.`,
+On SIGTERM it stops taking new work, lets a running export finish, and exits 0.
+
+--once runs a single check and exits (1 if a due day failed): for an external trigger such as
+Cloud Scheduler starting a Cloud Run Job every 15 minutes.`,
   options: {
     dest: { type: 'string' },
     gzip: { type: 'boolean' },
     at: { type: 'string' },
     deadline: { type: 'string' },
+    once: { type: 'boolean' },
   },
   async run({ values }, context) {
     const { config, log } = context
@@ -37,6 +42,11 @@ On SIGTERM it stops taking new work, lets a running export finish, and exits 0.`
         deadline: values.deadline ?? config.FLEX_SCHEDULE_DEADLINE,
       })
       await destination.checkWritable()
+      if (values.once) {
+        const actions = await scheduler.tick(new Date())
+        for (const action of actions) log.info(action, 'schedule check')
+        return actions.some((a) => a.action === 'failed') ? exitCodes.failure : exitCodes.ok
+      }
       const tick = async () => {
         try {
           const actions = await scheduler.tick(new Date())

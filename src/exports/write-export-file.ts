@@ -143,8 +143,11 @@ export async function writeExportFile(options: WriteExportFileOptions): Promise<
     ? pipeline(source, createGzip({ level: gzipLevel }), measure, ignore)
     : pipeline(source, measure, ignore)
   const written = await options.destination.write(options.path, body, {
-    contentType: options.gzip ? 'application/gzip' : 'text/csv; charset=utf-8',
+    // text/csv for .csv.gz too: the object holds gzip bytes, and no Content-Encoding is set, so
+    // GCS serves them as they are and readers decompress by the extension.
+    contentType: 'text/csv; charset=utf-8',
     metadata: options.metadata,
+    finalMetadata: () => ({ rows: String(rows), quarantined_rows: String(quarantined.length) }),
   })
   await cursor.close()
   return {

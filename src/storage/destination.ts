@@ -5,6 +5,8 @@ export interface WriteOptions {
   readonly contentType: string
   /** Small string metadata stored with the object where the destination keeps it. */
   readonly metadata?: Readonly<Record<string, string>>
+  /** Metadata known only once the body has been read (a row count), added after the upload. */
+  readonly finalMetadata?: () => Readonly<Record<string, string>>
 }
 
 export interface WrittenObject {

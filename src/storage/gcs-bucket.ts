@@ -19,7 +19,7 @@ export const gcsRetryOptions: NonNullable<StorageOptions['retryOptions']> = {
 }
 
 /** Upload chunk: each is buffered and retried on its own, so a failure does not restart the file. */
-const chunkSize = 8 * 1024 * 1024
+const defaultChunkSize = 8 * 1024 * 1024
 
 /**
  * A prefix in a Google Cloud Storage bucket, through the official client with Application Default
@@ -30,10 +30,13 @@ const chunkSize = 8 * 1024 * 1024
 export class GcsBucket implements Destination {
   readonly bucket: Bucket
   readonly prefix: string
+  readonly #chunkSize: number
 
-  constructor(storage: Storage, bucketName: string, prefix = '') {
+  /** chunkSize: bytes per resumable upload request, a multiple of 256 KiB (default 8 MiB). */
+  constructor(storage: Storage, bucketName: string, prefix = '', options: { chunkSize?: number } = {}) {
     this.bucket = storage.bucket(bucketName)
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`
+    this.#chunkSize = options.chunkSize ?? defaultChunkSize
   }
 
   /** `gs://bucket/prefix` -> a destination, with the client configured for retries. */
@@ -71,7 +74,7 @@ export class GcsBucket implements Destination {
     const generation = await this.currentGeneration(file)
     const upload = file.createWriteStream({
       resumable: true,
-      chunkSize,
+      chunkSize: this.#chunkSize,
       validation: 'crc32c',
       // Stored as given: a .csv.gz keeps its gzip bytes (no Content-Encoding, which would make
       // GCS serve it decompressed).
@@ -81,6 +84,14 @@ export class GcsBucket implements Destination {
     })
     try {
       await pipeline(body, upload)
+      const final = options.finalMetadata?.()
+      if (final !== undefined) {
+        // Same generation, next metageneration: the precondition makes the retried PATCH safe.
+        await file.setMetadata(
+          { metadata: { ...options.metadata, ...final } },
+          { ifMetagenerationMatch: Number(file.metadata.metageneration) },
+        )
+      }
     } catch (error) {
       throw new Error(`upload of ${this.description}/${path} failed: ${(error as Error).message}`, { cause: error })
     }
@@ -107,8 +118,19 @@ export class GcsBucket implements Destination {
     }
   }
 
+  /**
+   * Deletes the live generation. The generation precondition makes the delete idempotent, so the
+   * client retries it on 429, 5xx and dropped connections; without one it would not.
+   */
   async delete(path: string): Promise<void> {
-    await this.file(path).delete({ ignoreNotFound: true })
+    const file = this.file(path)
+    const generation = await this.currentGeneration(file)
+    if (generation === 0) return
+    try {
+      await file.delete({ ifGenerationMatch: generation })
+    } catch (error) {
+      if (!isNotFound(error)) throw error
+    }
   }
 
   async list(prefix: string): Promise<string[]> {
