@@ -29,6 +29,15 @@ const configSchema = z.object({
       .regex(/^([01]\d|2[0-3]):[0-5]\d$/)
       .default('04:00'),
   ),
+  /** Set by Cloud Run Jobs: this task's index and the job's task count, for `flex export` sharding. */
+  CLOUD_RUN_TASK_INDEX: z.preprocess(emptyAsUnset, z.string().regex(/^\d+$/).optional()),
+  CLOUD_RUN_TASK_COUNT: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .regex(/^[1-9]\d*$/)
+      .optional(),
+  ),
   /** pino level: trace, debug, info, warn, error, fatal or silent. */
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,

@@ -1,5 +1,6 @@
 import { isValidDate } from '../exports/day-window.ts'
 import { exportBrands } from '../exports/export-brands.ts'
+import { parseShard } from '../exports/shard.ts'
 import { openDestination } from '../storage/open-destination.ts'
 import { defineCommand, jsonOption, usageError, withDatabase } from './command.ts'
 import { exportExitCode, exportSummaryJson, exportSummaryLines } from './export-summary.ts'
@@ -16,6 +17,8 @@ day's manifest, under DIR/<brand>/<file_type>/dt=<date>/ (see docs/exports.md).
   --brand  one brand (default: every brand)
   --dest   destination folder (default: $FLEX_EXPORT_DEST, else ./exports)
   --gzip   write .csv.gz instead of .csv
+  --shard  INDEX/COUNT: export only this task's share of the brands, balanced by the day's size
+           (default: CLOUD_RUN_TASK_INDEX/CLOUD_RUN_TASK_COUNT when a Cloud Run Job sets them)
   --json   print one JSON summary on stdout
 
 Exit codes: 0 every day complete; 1 a brand-day failed (it has no manifest; re-run it);
@@ -26,6 +29,7 @@ quarantined (listed in the manifest and under <brand>/_quarantine/).`,
     brand: { type: 'string' },
     dest: { type: 'string' },
     gzip: { type: 'boolean' },
+    shard: { type: 'string' },
     ...jsonOption,
   },
   async run({ values }, context) {
@@ -33,6 +37,9 @@ quarantined (listed in the manifest and under <brand>/_quarantine/).`,
       throw usageError('export', `--date must be a calendar date YYYY-MM-DD, got "${values.date}"`)
     }
     const destination = openDestination(values.dest ?? context.config.FLEX_EXPORT_DEST)
+    const { CLOUD_RUN_TASK_INDEX: taskIndex, CLOUD_RUN_TASK_COUNT: taskCount } = context.config
+    const shardSpec = values.shard ?? (taskCount === undefined ? undefined : `${taskIndex ?? 0}/${taskCount}`)
+    const shard = shardSpec === undefined ? undefined : parseShard(shardSpec)
     const result = await withDatabase(context, (database) =>
       exportBrands({
         database,
@@ -41,6 +48,7 @@ quarantined (listed in the manifest and under <brand>/_quarantine/).`,
         date: values.date,
         gzip: values.gzip ?? false,
         chunkRows: context.config.FLEX_EXPORT_CHUNK_ROWS,
+        shard,
         log: context.log,
       }),
     )

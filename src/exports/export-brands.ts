@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts'
 import type { Destination } from '../storage/destination.ts'
 import { yesterday } from './day-window.ts'
 import { type ExportDayResult, exportDay } from './export-day.ts'
+import { brandsForShard, type Shard } from './shard.ts'
 
 export interface ExportBrandsOptions {
   database: DatabaseHandle
@@ -16,6 +17,8 @@ export interface ExportBrandsOptions {
   date?: string | undefined
   gzip?: boolean
   chunkRows?: number
+  /** Export only this task's share of the brands (Cloud Run Jobs with several tasks). */
+  shard?: Shard | undefined
   log: Logger
   now?: () => Date
 }
@@ -45,10 +48,20 @@ export async function exportBrands(options: ExportBrandsOptions): Promise<Export
       'there are no brands to export; add one with: flex brands add ID --timezone TZ',
     )
   }
+  const mine =
+    options.shard === undefined
+      ? brands
+      : await brandsForShard(database.db, brands, options.shard, options.date, options.now?.())
+  if (options.shard !== undefined) {
+    log.info(
+      { shard: `${options.shard.index}/${options.shard.count}`, brands: mine.map((b) => b.id) },
+      'shard assigned',
+    )
+  }
   await destination.checkWritable()
   const days: ExportDayResult[] = []
   const failures: BrandFailure[] = []
-  for (const brand of brands) {
+  for (const brand of mine) {
     const date = options.date ?? yesterday(brand.timezone, options.now?.())
     try {
       days.push(

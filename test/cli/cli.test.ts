@@ -58,6 +58,7 @@ describe('flex CLI', () => {
       [['export', '--dest', 's3://bucket/prefix'], /unsupported destination "s3:\/\/bucket\/prefix"/],
       [['export', '--dest', 'gs://Not_A_Bucket'], /invalid bucket URL/],
       [['launch'], /unknown command "launch"/],
+      [['export', '--shard', '5/2'], /--shard must be INDEX\/COUNT/],
       [['backfill', '--from', '2026-02-01', '--to', '2026-01-01'], /--from 2026-02-01 is after --to 2026-01-01/],
       [['backfill', '--to', '2026-01-01'], /--from is required/],
       [['backfill', '--from', '2026-01-01', '--to', '2026-01-02', '--concurrency', '0'], /--concurrency must be/],
