@@ -84,6 +84,10 @@ async function exportLockedDay(options: ExportDayOptions & { runId: string }): P
   const log = options.log.child({ brand: brand.id, date, run_id: runId })
 
   const client = await database.pool.connect()
+  // pg emits 'error' on a checked-out client whose connection dies (server restart, a killed
+  // backend); unheard, that would crash the process. The pending query fails with the cause too.
+  const onConnectionError = (error: Error) => log.error({ err: error }, 'database connection lost during export')
+  client.on('error', onConnectionError)
   let failure: unknown
   try {
     // One snapshot for all files, and the session settings the raw-text decoding relies on. The
@@ -139,6 +143,7 @@ async function exportLockedDay(options: ExportDayOptions & { runId: string }): P
     failure = error
     throw error
   } finally {
+    client.off('error', onConnectionError)
     // A failed cursor can leave the connection mid-protocol: throw it away rather than reuse it.
     client.release(failure instanceof Error ? failure : undefined)
   }

@@ -4,13 +4,14 @@ import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { gunzipSync } from 'node:zlib'
 import { parse } from 'csv-parse/sync'
+import { sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { exportDay } from '../../src/exports/export-day.ts'
 import { listRuns } from '../../src/exports/export-runs.ts'
 import { exportFiles } from '../../src/exports/files/index.ts'
 import { dataPath, manifestPath, quarantinePath } from '../../src/exports/layout.ts'
 import { readManifest, verifyManifest } from '../../src/exports/manifest.ts'
-import type { Destination } from '../../src/storage/destination.ts'
+import type { Destination, WriteOptions } from '../../src/storage/destination.ts'
 import { addBrand, addCampaign, addMessage, readText, silentLog, tempFolder } from '../support/fixtures.ts'
 import { multiSessionSkipReason, useTestDatabase } from '../support/test-database.ts'
 
@@ -231,6 +232,38 @@ describe('exportDay', () => {
     }
     await run(folder, berlin, '2026-06-15')
     expect(await folder.read(manifestPath('berlin', '2026-06-15'))).toBeDefined()
+  })
+
+  it('fails the file cleanly, naming brand, file and object, when the database connection is lost', async (context) => {
+    const reason = multiSessionSkipReason(database.current.kind)
+    if (reason) context.skip(reason)
+    await addBrand(db(), 'lost', 'UTC')
+    await addCampaign(db(), { brand_id: 'lost', id: 'c1', updated_at: '2026-05-03T10:00:00Z' })
+    await sql`
+      insert into campaign_messages (brand_id, campaign_id, customer_id, channel, status, created_at, updated_at)
+      select 'lost', 'c1', 'customer-' || g, 'email', 'sent', '2026-05-03T10:00:00Z', '2026-05-03T10:00:00Z'
+      from generate_series(1, 50000) g`.execute(db())
+    const folder = await tempFolder()
+    // Kill the export's backend as soon as its first file is written.
+    const killing: Destination = Object.assign(Object.create(folder), {
+      write: async (relative: string, body: Readable, options: WriteOptions) => {
+        if (relative.includes('campaign_customers')) {
+          await sql`select pg_terminate_backend(pid) from pg_stat_activity
+                    where datname = current_database() and pid <> pg_backend_pid() and query like 'select "brand_id"%'`.execute(
+            db(),
+          )
+        }
+        return folder.write(relative, body, options)
+      },
+    })
+    await expect(run(killing, { id: 'lost', timezone: 'UTC' }, '2026-05-03')).rejects.toThrow(
+      /brand lost, 2026-05-03, file campaign_customers \(.*lost\/campaign_customers\/dt=2026-05-03\/campaign_customers.csv\) failed: terminating connection/,
+    )
+    expect(await folder.read(manifestPath('lost', '2026-05-03'))).toBeUndefined()
+    expect(await folder.list('lost/campaign_customers/')).toEqual([])
+    // The pool replaces the dead connection: the next run completes the day.
+    const again = await run(folder, { id: 'lost', timezone: 'UTC' }, '2026-05-03')
+    expect(again.manifest.files[1]?.rows).toBe(50000)
   })
 
   it('writes values by the CSV contract: quoting, NULL versus empty, booleans, decimals, instants', async () => {
