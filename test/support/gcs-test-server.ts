@@ -43,6 +43,19 @@ export interface LoggedRequest {
   readonly status: number
 }
 
+export interface GcsTestServerOptions {
+  /** 0 (the default) picks a free port. The server listens on 127.0.0.1 only. */
+  readonly port?: number
+  /**
+   * true (the default): objects keep their bytes, for downloads and assertions. false: every
+   * upload is still checked and described exactly (size, crc32c, md5Hash, generation, metadata),
+   * but its bytes are dropped as they arrive, so gigabytes can pass through without the server's
+   * memory growing. Downloads of such objects then fail with 404, and `StoredObject.data` is
+   * empty (`dataKept` false).
+   */
+  readonly keepData?: boolean
+}
+
 export interface GcsTestServer {
   /** `http://127.0.0.1:PORT`, usable as `apiEndpoint` and as STORAGE_EMULATOR_HOST. */
   readonly url: string
@@ -71,11 +84,12 @@ const FAST_RETRIES = {
 } satisfies StorageOptions['retryOptions']
 
 /**
- * A GCS JSON API server on 127.0.0.1 (random port) for tests that use the real
+ * A GCS JSON API server on 127.0.0.1 (a random port unless given) for tests that use the real
  * `@google-cloud/storage` client over real HTTP: uploads (multipart and resumable), reads with
  * ranges, listing, metadata patches and deletes, with preconditions and injectable faults.
  */
-export async function startGcsTestServer(): Promise<GcsTestServer> {
+export async function startGcsTestServer(options: GcsTestServerOptions = {}): Promise<GcsTestServer> {
+  const { port = 0, keepData = true } = options
   const store = new ObjectStore()
   const faults: { fault: Fault; remaining: number }[] = []
   const requests: LoggedRequest[] = []
@@ -88,11 +102,11 @@ export async function startGcsTestServer(): Promise<GcsTestServer> {
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
+    server.listen(port, '127.0.0.1', resolve)
   })
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const objects = new ObjectHandlers(store, url)
-  const uploads = new UploadHandlers(store, url)
+  const uploads = new UploadHandlers(store, url, keepData)
 
   function takeFault(req: FaultRequest): Fault['kind'] | undefined {
     const index = faults.findIndex(({ fault }) => fault.match(req))

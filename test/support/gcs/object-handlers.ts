@@ -37,7 +37,10 @@ export class ObjectHandlers {
 
   downloadObject(req: GcsRequest): GcsResponse {
     const object = this.#read(req)
-    const size = object.data.length
+    if (!object.dataKept) {
+      throw GcsError.notFound(`${req.bucket}/${object.name}: the test server runs with keepData: false`)
+    }
+    const size = object.size
     const headers: Record<string, string> = {
       'Content-Type': object.contentType,
       ETag: objectEtag(object),

@@ -19,7 +19,7 @@ export function objectResource(object: StoredObject, publicUrl: string): Record<
     contentLanguage: object.contentLanguage,
     cacheControl: object.cacheControl,
     storageClass: 'STANDARD',
-    size: String(object.data.length),
+    size: String(object.size),
     md5Hash: object.md5Hash,
     crc32c: object.crc32c,
     etag: objectEtag(object),

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto'
-import { crc32cBase64 } from './crc32c.ts'
 import { GcsError } from './gcs-error.ts'
+import type { ObjectContent } from './object-content.ts'
 
 /** The writable metadata this server keeps; other fields a client sends are ignored. */
 export interface ObjectFields {
@@ -15,7 +14,11 @@ export interface ObjectFields {
 export interface StoredObject extends ObjectFields {
   readonly bucket: string
   readonly name: string
+  /** The object's bytes; empty when the server does not keep them (`dataKept` false). */
   readonly data: Buffer
+  /** False on a server started with `keepData: false`: `size` and the hashes still describe the upload. */
+  readonly dataKept: boolean
+  readonly size: number
   /** Decimal string, increasing with every write to the server, as GCS's generations do. */
   readonly generation: string
   readonly metageneration: string
@@ -68,7 +71,13 @@ export class ObjectStore {
     assertPreconditions(this.get(bucket, name), query)
   }
 
-  write(bucket: string, name: string, data: Buffer, fields: ObjectFields, query: URLSearchParams): StoredObject {
+  write(
+    bucket: string,
+    name: string,
+    content: ObjectContent,
+    fields: ObjectFields,
+    query: URLSearchParams,
+  ): StoredObject {
     const objects = this.#bucket(bucket)
     assertPreconditions(objects.get(name), query)
     const now = new Date().toISOString()
@@ -76,13 +85,15 @@ export class ObjectStore {
       ...fields,
       bucket,
       name,
-      data,
+      data: content.data ?? Buffer.alloc(0),
+      dataKept: content.data !== undefined,
+      size: content.size,
       generation: this.#nextGeneration(),
       metageneration: '1',
       contentType: fields.contentType ?? 'application/octet-stream',
       metadata: { ...fields.metadata },
-      crc32c: crc32cBase64(data),
-      md5Hash: createHash('md5').update(data).digest('base64'),
+      crc32c: content.crc32c,
+      md5Hash: content.md5Hash,
       timeCreated: now,
       updated: now,
     }

@@ -1,9 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto'
-import { crc32cBase64 } from './crc32c.ts'
+import { randomUUID } from 'node:crypto'
 import { GcsError } from './gcs-error.ts'
 import type { GcsRequest, GcsResponse } from './gcs-exchange.ts'
 import { headerValue, parseJson } from './gcs-exchange.ts'
 import { parseMultipartRelated } from './multipart-related.ts'
+import { ContentBuilder, type ObjectContent } from './object-content.ts'
 import { objectResource } from './object-resource.ts'
 import type { ObjectFields, ObjectStore, StoredObject } from './object-store.ts'
 import { readObjectFields, readRecord } from './object-store.ts'
@@ -16,8 +16,8 @@ interface ResumableSession {
   readonly query: URLSearchParams
   /** From X-Upload-Content-Length, when the client announced the size up front. */
   readonly declaredSize: number | undefined
-  readonly chunks: Buffer[]
-  received: number
+  /** The bytes received so far (hashed, and kept unless the server drops data). */
+  readonly content: ContentBuilder
   committed: StoredObject | undefined
 }
 
@@ -35,11 +35,13 @@ type ContentRange =
 export class UploadHandlers {
   readonly #store: ObjectStore
   readonly #publicUrl: string
+  readonly #keepData: boolean
   readonly #sessions = new Map<string, ResumableSession>()
 
-  constructor(store: ObjectStore, publicUrl: string) {
+  constructor(store: ObjectStore, publicUrl: string, keepData: boolean) {
     this.#store = store
     this.#publicUrl = publicUrl
+    this.#keepData = keepData
   }
 
   multipart(req: GcsRequest): GcsResponse {
@@ -60,8 +62,9 @@ export class UploadHandlers {
     const name = objectName(req.query, json)
     // Metadata wins over the media part's Content-Type, as in GCS; both are stored verbatim.
     const mediaType = fields.contentType ?? mediaPart.headers['content-type']
-    checkHashes(mediaPart.body, { crc32c: json.crc32c, md5: json.md5Hash })
-    const object = this.#store.write(req.bucket, name, mediaPart.body, { ...fields, contentType: mediaType }, req.query)
+    const content = ContentBuilder.of(mediaPart.body, this.#keepData)
+    checkHashes(content, { crc32c: json.crc32c, md5: json.md5Hash })
+    const object = this.#store.write(req.bucket, name, content, { ...fields, contentType: mediaType }, req.query)
     return { status: 200, body: objectResource(object, this.#publicUrl) }
   }
 
@@ -80,8 +83,7 @@ export class UploadHandlers {
       fields: { ...fields, contentType: fields.contentType ?? headerValue(req.headers, 'x-upload-content-type') },
       query: new URLSearchParams(req.query),
       declaredSize: declaredSize === undefined ? undefined : Number(declaredSize),
-      chunks: [],
-      received: 0,
+      content: new ContentBuilder(this.#keepData),
       committed: undefined,
     })
     const session = new URLSearchParams({ uploadType: 'resumable', name, upload_id: id })
@@ -95,11 +97,12 @@ export class UploadHandlers {
     if (!session) throw GcsError.notFound(`No such upload session: ${id}`)
     if (session.committed) return { status: 200, body: objectResource(session.committed, this.#publicUrl) }
     const range = parseContentRange(headerValue(req.headers, 'content-range'))
+    const received = session.content.size
     if (range.kind === 'status') {
-      return range.total === session.received ? this.#commit(session, req) : progress(session)
+      return range.total === received ? this.#commit(session, req) : progress(session)
     }
-    if (range.start > session.received) {
-      throw GcsError.badRequest(`chunk starts at byte ${range.start} but the session holds ${session.received} bytes`)
+    if (range.start > received) {
+      throw GcsError.badRequest(`chunk starts at byte ${range.start} but the session holds ${received} bytes`)
     }
     if (range.end !== undefined && range.end - range.start + 1 !== req.body.length) {
       throw GcsError.badRequest(
@@ -107,28 +110,28 @@ export class UploadHandlers {
       )
     }
     // A chunk may overlap bytes already held (the client resends from the offset it last heard).
-    const fresh = req.body.subarray(session.received - range.start)
-    session.chunks.push(fresh)
-    session.received += fresh.length
+    const fresh = req.body.subarray(received - range.start)
     const total = range.total ?? session.declaredSize
-    if (total !== undefined && session.received > total) {
-      throw GcsError.badRequest(`received ${session.received} bytes for an object of ${total}`)
+    if (total !== undefined && received + fresh.length > total) {
+      throw GcsError.badRequest(`received ${received + fresh.length} bytes for an object of ${total}`)
     }
-    const complete = range.end === undefined || session.received === total
+    session.content.append(fresh)
+    const complete = range.end === undefined || session.content.size === total
     return complete ? this.#commit(session, req) : progress(session)
   }
 
   #commit(session: ResumableSession, req: GcsRequest): GcsResponse {
-    const data = Buffer.concat(session.chunks)
-    checkHashes(data, parseGoogHash(headerValue(req.headers, 'x-goog-hash')))
-    session.committed = this.#store.write(session.bucket, session.name, data, session.fields, session.query)
+    const content = session.content.content()
+    checkHashes(content, parseGoogHash(headerValue(req.headers, 'x-goog-hash')))
+    session.committed = this.#store.write(session.bucket, session.name, content, session.fields, session.query)
     return { status: 200, body: objectResource(session.committed, this.#publicUrl) }
   }
 }
 
 /** 308 "Resume Incomplete", with the bytes held so far; no Range header while there are none. */
 function progress(session: ResumableSession): GcsResponse {
-  return { status: 308, headers: session.received > 0 ? { Range: `bytes=0-${session.received - 1}` } : {} }
+  const received = session.content.size
+  return { status: 308, headers: received > 0 ? { Range: `bytes=0-${received - 1}` } : {} }
 }
 
 function objectName(query: URLSearchParams, json: Readonly<Record<string, unknown>>): string {
@@ -162,14 +165,15 @@ function parseGoogHash(header: string | undefined): { crc32c?: string; md5?: str
 }
 
 /** Rejects an upload whose client-declared hashes do not match its bytes, as GCS does (400). */
-function checkHashes(data: Buffer, declared: { crc32c?: unknown; md5?: unknown }): void {
-  if (typeof declared.crc32c === 'string' && declared.crc32c !== crc32cBase64(data)) {
+function checkHashes(content: ObjectContent, declared: { crc32c?: unknown; md5?: unknown }): void {
+  if (typeof declared.crc32c === 'string' && declared.crc32c !== content.crc32c) {
     throw GcsError.badRequest(
-      `Provided CRC32C "${declared.crc32c}" doesn't match calculated CRC32C "${crc32cBase64(data)}".`,
+      `Provided CRC32C "${declared.crc32c}" doesn't match calculated CRC32C "${content.crc32c}".`,
     )
   }
-  const md5 = createHash('md5').update(data).digest('base64')
-  if (typeof declared.md5 === 'string' && declared.md5 !== md5) {
-    throw GcsError.badRequest(`Provided MD5 hash "${declared.md5}" doesn't match calculated MD5 hash "${md5}".`)
+  if (typeof declared.md5 === 'string' && declared.md5 !== content.md5Hash) {
+    throw GcsError.badRequest(
+      `Provided MD5 hash "${declared.md5}" doesn't match calculated MD5 hash "${content.md5Hash}".`,
+    )
   }
 }
