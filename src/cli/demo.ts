@@ -42,7 +42,9 @@ Exit codes as for flex export.`,
       return exportBrands({ database, destination, gzip: values.gzip ?? false, log, now: () => now })
     })
     const extension = values.gzip ? 'csv.gz' : 'csv'
-    const root = path.relative(process.cwd(), destination.description) || '.'
+    const root = destination.description.startsWith('gs://')
+      ? destination.description
+      : path.relative(process.cwd(), destination.description) || '.'
     if (values.json) {
       context.print(exportSummaryJson(destination.description, result))
     } else {

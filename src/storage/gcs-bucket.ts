@@ -1,7 +1,8 @@
-import type { Readable } from 'node:stream'
+import { PassThrough, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { type Bucket, type File, IdempotencyStrategy, Storage, type StorageOptions } from '@google-cloud/storage'
 import { FlexError } from '../errors.ts'
+import { Crc32cValidator } from './crc32c.ts'
 import type { Destination, ObjectStat, WriteOptions, WrittenObject } from './destination.ts'
 
 /**
@@ -18,8 +19,14 @@ export const gcsRetryOptions: NonNullable<StorageOptions['retryOptions']> = {
   idempotencyStrategy: IdempotencyStrategy.RetryConditional,
 }
 
+/** Client options for production: the retry policy, and a CRC32C ten times faster than the client's. */
+export const gcsClientOptions: StorageOptions = {
+  retryOptions: gcsRetryOptions,
+  crc32cGenerator: () => new Crc32cValidator(),
+}
+
 /** Upload chunk: each is buffered and retried on its own, so a failure does not restart the file. */
-const defaultChunkSize = 8 * 1024 * 1024
+const defaultChunkSize = 4 * 1024 * 1024
 
 /**
  * A prefix in a Google Cloud Storage bucket, through the official client with Application Default
@@ -40,7 +47,7 @@ export class GcsBucket implements Destination {
   }
 
   /** `gs://bucket/prefix` -> a destination, with the client configured for retries. */
-  static fromUrl(url: string, storage = new Storage({ retryOptions: gcsRetryOptions })): GcsBucket {
+  static fromUrl(url: string, storage = new Storage(gcsClientOptions)): GcsBucket {
     const match = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/.exec(url)
     if (!match) throw new FlexError('USAGE', `invalid bucket URL "${url}": use gs://BUCKET or gs://BUCKET/PREFIX`)
     return new GcsBucket(storage, match[1] as string, match[2] ?? '')
@@ -83,7 +90,9 @@ export class GcsBucket implements Destination {
       preconditionOpts: { ifGenerationMatch: generation },
     })
     try {
-      await pipeline(body, upload)
+      // While the client sends one chunk and waits for its reply it takes no more data; a chunk's
+      // worth of buffer in front of it lets the export keep producing meanwhile.
+      await pipeline(body, new PassThrough({ highWaterMark: this.#chunkSize }), upload)
       const final = options.finalMetadata?.()
       if (final !== undefined) {
         // Same generation, next metageneration: the precondition makes the retried PATCH safe.

@@ -6,7 +6,7 @@ import { dayStatus } from '../../src/exports/day-status.ts'
 import { exportDay } from '../../src/exports/export-day.ts'
 import { dataPath, manifestPath } from '../../src/exports/layout.ts'
 import { readManifest, verifyManifest } from '../../src/exports/manifest.ts'
-import { GcsBucket } from '../../src/storage/gcs-bucket.ts'
+import { GcsBucket, gcsClientOptions } from '../../src/storage/gcs-bucket.ts'
 import { addBrand, addCampaign, silentLog } from '../support/fixtures.ts'
 import { type GcsTestServer, startGcsTestServer } from '../support/gcs-test-server.ts'
 import { useTestDatabase } from '../support/test-database.ts'
@@ -25,7 +25,9 @@ let bucketCount = 0
 function freshBucket(): GcsBucket {
   const name = `exports-${++bucketCount}`
   server.createBucket(name)
-  return new GcsBucket(server.storage(), name, 'prod/retail', { chunkSize: 256 * KiB })
+  // The test server's fast retries, with the production client's CRC32C validation.
+  const storage = server.storage({ crc32cGenerator: gcsClientOptions.crc32cGenerator })
+  return new GcsBucket(storage, name, 'prod/retail', { chunkSize: 256 * KiB })
 }
 
 const run = (destination: GcsBucket, gzip = false) =>

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { CRC32C, type File, type GetFilesOptions, Storage } from '@google-cloud/storage'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { crc32cBase64 } from '../support/gcs/crc32c.ts'
+import { crc32cBase64 } from '../../src/storage/crc32c.ts'
 import { type GcsTestServer, type StoredObject, startGcsTestServer } from '../support/gcs-test-server.ts'
 
 const BUCKET = 'flex-test'

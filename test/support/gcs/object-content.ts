@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto'
-import { crc32c, crc32cToBase64 } from './crc32c.ts'
+import { crc32c, crc32cToBase64 } from '../../../src/storage/crc32c.ts'
 
 /** An object's bytes (when kept) and what GCS reports about them. */
 export interface ObjectContent {

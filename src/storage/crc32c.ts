@@ -1,8 +1,7 @@
-// CRC32C (Castagnoli, reflected polynomial 0x82F63B78) as GCS computes it. Kept independent of the
-// client's own implementation so that a bug there cannot hide behind a matching bug here.
-//
-// Slicing-by-8 (eight bytes per step through eight tables): about ten times the speed of the
-// byte-at-a-time loop, which matters when a benchmark pushes gigabytes through the test server.
+// CRC32C (Castagnoli, reflected polynomial 0x82F63B78) as GCS computes it, for validating uploads.
+// The storage client's own implementation walks one byte at a time (about 90 MB/s here); slicing
+// by 8 (eight bytes per step through eight tables) is about ten times faster, and the upload
+// checksum sits on the export's hot path. test/storage/crc32c.test.ts checks it against the client's.
 const TABLES = buildTables()
 
 function buildTables(): Uint32Array {
@@ -66,4 +65,21 @@ export function crc32cToBase64(crc: number): string {
   const bytes = Buffer.alloc(4)
   bytes.writeUInt32BE(crc)
   return bytes.toString('base64')
+}
+
+/** The client's validator interface (CRC32CValidator), backed by the fast implementation. */
+export class Crc32cValidator {
+  #crc = 0
+
+  update(data: Buffer): void {
+    this.#crc = crc32c(data, this.#crc)
+  }
+
+  toString(): string {
+    return crc32cToBase64(this.#crc)
+  }
+
+  validate(value: string): boolean {
+    return value === this.toString()
+  }
 }
