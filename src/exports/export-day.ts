@@ -125,7 +125,13 @@ async function exportLockedDay(options: ExportDayOptions & { runId: string }): P
       files: written.map(({ quarantined, ...file }) => ({ ...file, quarantined_rows: quarantined.length })),
       quarantine,
     }
-    const path = await writeManifest(destination, manifest)
+    const path = await writeManifest(destination, manifest).catch((error: Error) => {
+      throw new FlexError(
+        'EXPORT_FAILED',
+        `writing the manifest of brand ${brand.id}, ${date} (${destination.description}/${manifestPath(brand.id, date)}) failed: ${error.message}`,
+        { cause: error },
+      )
+    })
     await client.query('commit')
     const result = {
       manifest,

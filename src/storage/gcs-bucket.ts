@@ -89,20 +89,16 @@ export class GcsBucket implements Destination {
       metadata: { contentType: options.contentType, metadata: { ...options.metadata } },
       preconditionOpts: { ifGenerationMatch: generation },
     })
-    try {
-      // While the client sends one chunk and waits for its reply it takes no more data; a chunk's
-      // worth of buffer in front of it lets the export keep producing meanwhile.
-      await pipeline(body, new PassThrough({ highWaterMark: this.#chunkSize }), upload)
-      const final = options.finalMetadata?.()
-      if (final !== undefined) {
-        // Same generation, next metageneration: the precondition makes the retried PATCH safe.
-        await file.setMetadata(
-          { metadata: { ...options.metadata, ...final } },
-          { ifMetagenerationMatch: Number(file.metadata.metageneration) },
-        )
-      }
-    } catch (error) {
-      throw new Error(`upload of ${this.description}/${path} failed: ${(error as Error).message}`, { cause: error })
+    // While the client sends one chunk and waits for its reply it takes no more data; a chunk's
+    // worth of buffer in front of it lets the export keep producing meanwhile.
+    await pipeline(body, new PassThrough({ highWaterMark: this.#chunkSize }), upload)
+    const final = options.finalMetadata?.()
+    if (final !== undefined) {
+      // Same generation, next metageneration: the precondition makes the retried PATCH safe.
+      await file.setMetadata(
+        { metadata: { ...options.metadata, ...final } },
+        { ifMetagenerationMatch: Number(file.metadata.metageneration) },
+      )
     }
     return { generation: String(file.metadata.generation), crc32c: String(file.metadata.crc32c) }
   }

@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { gunzipSync } from 'node:zlib'
 import { parse } from 'csv-parse/sync'
 import { sql } from 'kysely'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportDay } from '../../src/exports/export-day.ts'
 import { listRuns } from '../../src/exports/export-runs.ts'
 import { exportFiles } from '../../src/exports/files/index.ts'
 import { dataPath, manifestPath, quarantinePath } from '../../src/exports/layout.ts'
 import { readManifest, verifyManifest } from '../../src/exports/manifest.ts'
 import type { Destination, WriteOptions } from '../../src/storage/destination.ts'
-import { addBrand, addCampaign, addMessage, readText, silentLog, tempFolder } from '../support/fixtures.ts'
+import { GcsBucket, gcsClientOptions } from '../../src/storage/gcs-bucket.ts'
+import { addBrand, addCampaign, addMessage, silentLog, tempFolder } from '../support/fixtures.ts'
+import { type GcsTestServer, startGcsTestServer } from '../support/gcs-test-server.ts'
 import { multiSessionSkipReason, useTestDatabase } from '../support/test-database.ts'
 
 const database = useTestDatabase()
@@ -23,7 +23,36 @@ const run = (destination: Destination, brand: { id: string; timezone: string }, 
 
 const csvRows = (text: string) => parse(text, { columns: true, bom: false }) as Record<string, string>[]
 
-describe('exportDay', () => {
+// Every behaviour holds for both destinations: a local folder, and a bucket on the GCS JSON API
+// test server through the real client.
+let server: GcsTestServer
+let buckets = 0
+beforeAll(async () => {
+  server = await startGcsTestServer()
+})
+afterAll(async () => {
+  await server?.close()
+})
+
+const destinations: [string, () => Promise<Destination>][] = [
+  ['local folder', tempFolder],
+  [
+    'GCS bucket',
+    async () => {
+      const name = `day-${++buckets}`
+      server.createBucket(name)
+      const storage = server.storage({ crc32cGenerator: gcsClientOptions.crc32cGenerator })
+      return new GcsBucket(storage, name, 'exports', { chunkSize: 256 * 1024 })
+    },
+  ],
+]
+
+/** A stored object's text, or '' when there is none. */
+async function readText(destination: Destination, relative: string): Promise<string> {
+  return (await destination.read(relative))?.toString('utf8') ?? ''
+}
+
+describe.each(destinations)('exportDay into a %s', (_kind, newDestination) => {
   const berlin = { id: 'berlin', timezone: 'Europe/Berlin' }
   const newYork = { id: 'new-york', timezone: 'America/New_York' }
 
@@ -43,7 +72,7 @@ describe('exportDay', () => {
   })
 
   it("takes exactly the rows changed in the brand's local day, boundaries included", async () => {
-    const folder = await tempFolder()
+    const folder = await newDestination()
     await run(folder, berlin, '2026-06-15')
     const rows = csvRows(await readText(folder, dataPath('berlin', 'campaigns', '2026-06-15', false)))
     expect(rows.map((r) => r.campaign_id)).toEqual(['first', 'last'])
@@ -51,7 +80,7 @@ describe('exportDay', () => {
   })
 
   it('follows the 23-hour day when New York springs forward', async () => {
-    const folder = await tempFolder()
+    const folder = await newDestination()
     const { manifest } = await run(folder, newYork, '2026-03-08')
     expect(manifest.window).toEqual({ start: '2026-03-08T05:00:00.000Z', end: '2026-03-09T04:00:00.000Z' })
     const rows = csvRows(await readText(folder, dataPath('new-york', 'campaigns', '2026-03-08', false)))
@@ -59,7 +88,7 @@ describe('exportDay', () => {
   })
 
   it('writes a header row in every file and a manifest with zero rows for an empty day', async () => {
-    const folder = await tempFolder()
+    const folder = await newDestination()
     const result = await run(folder, berlin, '2020-01-01')
     expect(result.rows).toBe(0)
     expect(result.manifest.files.map((f) => f.file_type)).toEqual(exportFiles.map((f) => f.name))
@@ -71,12 +100,12 @@ describe('exportDay', () => {
   })
 
   it('lists every file with size and sha256 matching the bytes on disk', async () => {
-    const folder = await tempFolder()
+    const folder = await newDestination()
     const { manifest, manifestPath: where } = await run(folder, berlin, '2026-06-15')
     expect(where).toBe(manifestPath('berlin', '2026-06-15'))
     expect(await readManifest(folder, 'berlin', '2026-06-15')).toEqual(manifest)
     for (const file of manifest.files) {
-      const bytes = await readFile(path.join(folder.root, file.path))
+      const bytes = (await folder.read(file.path)) as Buffer
       expect(bytes.length).toBe(file.bytes)
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(file.sha256)
     }
@@ -84,21 +113,23 @@ describe('exportDay', () => {
   })
 
   it('re-running a day replaces its files with byte-identical ones and keeps one manifest', async () => {
-    const folder = await tempFolder()
+    const folder = await newDestination()
     const first = await run(folder, berlin, '2026-06-15')
     const second = await run(folder, berlin, '2026-06-15')
     expect(second.manifest.run_id).not.toBe(first.manifest.run_id)
-    expect(second.manifest.files).toEqual(first.manifest.files)
+    // Same bytes; a bucket gives the replaced objects new generations.
+    const withoutGeneration = (files: typeof first.manifest.files) => files.map(({ generation, ...file }) => file)
+    expect(withoutGeneration(second.manifest.files)).toEqual(withoutGeneration(first.manifest.files))
     expect(await folder.list('berlin/_manifests/')).toEqual([manifestPath('berlin', '2026-06-15')])
   })
 
   it('re-running with gzip replaces the plain files, and the gzip bytes hold the same CSV', async () => {
-    const folder = await tempFolder()
+    const folder = await newDestination()
     const plain = await run(folder, berlin, '2026-06-15')
     const gzipped = await run(folder, berlin, '2026-06-15', true)
     const campaignsGz = dataPath('berlin', 'campaigns', '2026-06-15', true)
     expect(await folder.list('berlin/campaigns/')).toEqual([campaignsGz])
-    const unzipped = gunzipSync(await readFile(path.join(folder.root, campaignsGz)))
+    const unzipped = gunzipSync((await folder.read(campaignsGz)) as Buffer)
     expect(createHash('sha256').update(unzipped).digest('hex')).toBe(plain.manifest.files[0]?.sha256)
     expect(gzipped.manifest.gzip).toBe(true)
     expect(await verifyManifest(folder, gzipped.manifest)).toEqual([])
@@ -122,7 +153,7 @@ describe('exportDay', () => {
       attributed_revenue: 'NaN',
       updated_at: '2026-05-01T11:00:00Z',
     })
-    const folder = await tempFolder()
+    const folder = await newDestination()
     const result = await run(folder, { id: 'bad', timezone: 'UTC' }, '2026-05-01')
     const rows = csvRows(await readText(folder, dataPath('bad', 'campaign_customers', '2026-05-01', false)))
     expect(rows.map((r) => r.customer_id)).toEqual(['ok'])
@@ -152,7 +183,7 @@ describe('exportDay', () => {
         updated_at: '2026-05-02T10:00:00Z',
       })
     }
-    const folder = await tempFolder()
+    const folder = await newDestination()
     await expect(
       exportDay({
         database: database.current.handle,
@@ -169,7 +200,7 @@ describe('exportDay', () => {
   })
 
   it('removes the previous manifest when a re-run fails, naming brand, file and object', async () => {
-    const folder = await tempFolder()
+    const folder = await newDestination()
     await run(folder, berlin, '2026-06-15')
     const failing: Destination = Object.assign(Object.create(folder), {
       write: async (relative: string, body: Readable, options: { contentType: string }) => {
@@ -190,7 +221,7 @@ describe('exportDay', () => {
   })
 
   it('records every attempt in export_runs, with its outcome', async () => {
-    const folder = await tempFolder()
+    const folder = await newDestination()
     const { manifest } = await run(folder, berlin, '2026-06-15')
     const [latest] = await listRuns(db(), { brandId: 'berlin', date: '2026-06-15', limit: 1 })
     expect(latest).toMatchObject({
@@ -199,7 +230,7 @@ describe('exportDay', () => {
       trigger: 'manual',
       files: 5,
       rows: '2',
-      destination: folder.root,
+      destination: folder.description,
       error: null,
     })
     const failing: Destination = Object.assign(Object.create(folder), {
@@ -216,7 +247,7 @@ describe('exportDay', () => {
   it('lets only one process export a brand-day at a time', async (context) => {
     const reason = multiSessionSkipReason(database.current.kind)
     if (reason) context.skip(reason)
-    const folder = await tempFolder()
+    const folder = await newDestination()
     // Hold the brand-day's lock from another session, as a concurrent export would.
     const other = await database.current.handle.pool.connect()
     try {
@@ -242,8 +273,9 @@ describe('exportDay', () => {
     await sql`
       insert into campaign_messages (brand_id, campaign_id, customer_id, channel, status, created_at, updated_at)
       select 'lost', 'c1', 'customer-' || g, 'email', 'sent', '2026-05-03T10:00:00Z', '2026-05-03T10:00:00Z'
-      from generate_series(1, 50000) g`.execute(db())
-    const folder = await tempFolder()
+      from generate_series(1, 50000) g
+      on conflict do nothing`.execute(db())
+    const folder = await newDestination()
     // Kill the export's backend as soon as its first file is written.
     const killing: Destination = Object.assign(Object.create(folder), {
       write: async (relative: string, body: Readable, options: WriteOptions) => {
@@ -281,7 +313,7 @@ describe('exportDay', () => {
         updated_at: '2026-04-01T12:00:00Z',
       })
     }
-    const folder = await tempFolder()
+    const folder = await newDestination()
     await run(folder, { id: 'csv', timezone: 'UTC' }, '2026-04-01')
     const text = await readText(folder, dataPath('csv', 'campaigns', '2026-04-01', false))
     expect(text.startsWith('\uFEFF')).toBe(false)

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Kysely } from 'kysely'
@@ -11,10 +11,6 @@ export const silentLog = pino({ level: 'silent' })
 
 export async function tempFolder(): Promise<LocalFolder> {
   return new LocalFolder(await mkdtemp(path.join(tmpdir(), 'flex-test-')))
-}
-
-export async function readText(folder: LocalFolder, relative: string): Promise<string> {
-  return readFile(path.join(folder.root, relative), 'utf8')
 }
 
 export async function addBrand(db: Kysely<Database>, id: string, timezone: string): Promise<void> {
@@ -34,6 +30,8 @@ export async function addCampaign(
       created_at: campaign.updated_at,
       ...campaign,
     })
+    // Idempotent, so a test body can run once per destination against one database.
+    .onConflict((oc) => oc.doNothing())
     .execute()
 }
 
@@ -45,5 +43,6 @@ export async function addMessage(
   await db
     .insertInto('campaign_messages')
     .values({ channel: 'email', status: 'sent', created_at: message.updated_at, ...message })
+    .onConflict((oc) => oc.doNothing())
     .execute()
 }
