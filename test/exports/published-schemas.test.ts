@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { exportFiles } from '../../src/exports/files/index.ts'
 import { bigQuerySchema, jsonSchema, publishedSchemaFiles } from '../../src/exports/published-schemas.ts'
+import { ingestSchemaFiles } from '../../src/ingest/published-schemas.ts'
 
 const schemasDir = fileURLToPath(new URL('../../schemas/', import.meta.url))
 
@@ -13,6 +14,15 @@ describe('published schemas', () => {
       expect(await readFile(`${schemasDir}${relative}`, 'utf8'), relative).toBe(contents)
     }
     const committed = (await readdir(`${schemasDir}exports`)).map((name) => `exports/${name}`).sort()
+    expect(committed).toEqual([...expected.keys()].sort())
+  })
+
+  it('match the committed ingestion entity schemas in schemas/ingest/', async () => {
+    const expected = ingestSchemaFiles()
+    for (const [relative, contents] of expected) {
+      expect(await readFile(`${schemasDir}${relative}`, 'utf8'), relative).toBe(contents)
+    }
+    const committed = (await readdir(`${schemasDir}ingest`)).map((name) => `ingest/${name}`).sort()
     expect(committed).toEqual([...expected.keys()].sort())
   })
 
