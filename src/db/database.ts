@@ -41,6 +41,7 @@ export interface CustomersTable extends Tracked {
   attributes: Json
   source_updated_at: Timestamp | null
   deleted_at: Timestamp | null
+  content_hash: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface ProductsTable extends Tracked {
@@ -52,6 +53,7 @@ export interface ProductsTable extends Tracked {
   currency: string | null
   attributes: Json
   source_updated_at: Timestamp | null
+  content_hash: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface GroupsTable extends Tracked {
@@ -61,6 +63,7 @@ export interface GroupsTable extends Tracked {
   kind: 'national' | 'regional' | 'custom'
   parent_group_id: string | null
   source_updated_at: Timestamp | null
+  content_hash: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface OutletsTable extends Tracked {
@@ -72,6 +75,7 @@ export interface OutletsTable extends Tracked {
   city: string | null
   country: string | null
   source_updated_at: Timestamp | null
+  content_hash: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface TransactionsTable extends Tracked {
@@ -84,6 +88,7 @@ export interface TransactionsTable extends Tracked {
   currency: string
   total_amount: Numeric
   source_updated_at: Timestamp | null
+  content_hash: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface TransactionItemsTable {
@@ -103,6 +108,8 @@ export interface CustomerEventsTable extends Tracked {
   event_type: string
   occurred_at: Timestamp
   properties: Json
+  content_hash: ColumnType<string | null, string | null | undefined, string | null>
+  source_updated_at: Timestamp | null
 }
 
 export type Channel = 'email' | 'sms' | 'push'
@@ -188,6 +195,27 @@ export interface ExportRunsTable {
   error: string | null
 }
 
+export interface EntityReferencesTable {
+  brand_id: string
+  source_type: string
+  source_id: string
+  field: string
+  target_type: string
+  target_id: string
+  created_at: ColumnType<Date, Date | string | undefined, never>
+  resolved_at: Timestamp | null
+}
+
+export interface OutboxEventsTable {
+  id: string
+  brand_id: string
+  event_type: string
+  entity_type: string
+  entity_id: string
+  payload: Json
+  created_at: ColumnType<Date, Date | string | undefined, never>
+}
+
 export interface Database {
   brands: BrandsTable
   customers: CustomersTable
@@ -204,6 +232,8 @@ export interface Database {
   links: LinksTable
   link_daily_stats: LinkDailyStatsTable
   export_runs: ExportRunsTable
+  entity_references: EntityReferencesTable
+  outbox_events: OutboxEventsTable
 }
 
 export type Brand = Selectable<BrandsTable>

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { defineEntity } from '../entity-definition.ts'
 import { attributes, externalId, instant, sourceUpdatedAt, text } from '../fields.ts'
 
 export const customerEventSchema = z.strictObject({
@@ -12,3 +13,17 @@ export const customerEventSchema = z.strictObject({
 })
 
 export type CustomerEventInput = z.infer<typeof customerEventSchema>
+
+export const customerEvents = defineEntity({
+  type: 'customer_events',
+  eventPrefix: 'CUSTOMER_EVENT',
+  table: 'customer_events',
+  schema: customerEventSchema,
+  columns: (r) => ({
+    customer_id: r.customer_id,
+    event_type: r.event_type,
+    occurred_at: r.occurred_at,
+    properties: JSON.stringify(r.properties ?? {}),
+  }),
+  references: (r) => [{ field: 'customer_id', targetType: 'customers', targetId: r.customer_id }],
+})

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { defineEntity } from '../entity-definition.ts'
 import { attributes, calendarDate, externalId, sourceUpdatedAt, text } from '../fields.ts'
 
 export const customerSchema = z.strictObject({
@@ -19,3 +20,21 @@ export const customerSchema = z.strictObject({
 })
 
 export type CustomerInput = z.infer<typeof customerSchema>
+
+export const customers = defineEntity({
+  type: 'customers',
+  eventPrefix: 'CUSTOMER',
+  table: 'customers',
+  schema: customerSchema,
+  columns: (r) => ({
+    email: r.email ?? null,
+    phone: r.phone ?? null,
+    first_name: r.first_name ?? null,
+    last_name: r.last_name ?? null,
+    birth_date: r.birth_date ?? null,
+    email_consent: r.email_consent ?? false,
+    sms_consent: r.sms_consent ?? false,
+    attributes: JSON.stringify(r.attributes ?? {}),
+  }),
+  references: () => [],
+})

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { defineEntity } from '../entity-definition.ts'
 import { externalId, sourceUpdatedAt, text } from '../fields.ts'
 
 export const outletSchema = z.strictObject({
@@ -17,3 +18,18 @@ export const outletSchema = z.strictObject({
 })
 
 export type OutletInput = z.infer<typeof outletSchema>
+
+export const outlets = defineEntity({
+  type: 'outlets',
+  eventPrefix: 'OUTLET',
+  table: 'outlets',
+  schema: outletSchema,
+  columns: (r) => ({
+    name: r.name,
+    group_id: r.group_id ?? null,
+    address: r.address ?? null,
+    city: r.city ?? null,
+    country: r.country ?? null,
+  }),
+  references: (r) => (r.group_id ? [{ field: 'group_id', targetType: 'groups', targetId: r.group_id }] : []),
+})

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { defineEntity } from '../entity-definition.ts'
 import { attributes, currency, decimal, externalId, sourceUpdatedAt, text } from '../fields.ts'
 
 export const productSchema = z.strictObject({
@@ -13,3 +14,18 @@ export const productSchema = z.strictObject({
 })
 
 export type ProductInput = z.infer<typeof productSchema>
+
+export const products = defineEntity({
+  type: 'products',
+  eventPrefix: 'PRODUCT',
+  table: 'products',
+  schema: productSchema,
+  columns: (r) => ({
+    name: r.name,
+    category: r.category ?? null,
+    price: r.price ?? null,
+    currency: r.currency ?? null,
+    attributes: JSON.stringify(r.attributes ?? {}),
+  }),
+  references: () => [],
+})

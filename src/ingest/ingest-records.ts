@@ -1,0 +1,207 @@
+import { createHash, randomUUID } from 'node:crypto'
+import { type Kysely, sql, type Transaction } from 'kysely'
+import type { Database } from '../db/database.ts'
+import type { EntityDefinition, ParsedRecord } from './entity-definition.ts'
+
+export type RecordOutcome =
+  | { index: number; id: string; outcome: 'created' | 'updated' | 'unchanged' | 'stale' }
+  | { index: number; id?: string; outcome: 'rejected'; errors: { field: string; message: string }[] }
+
+// Kysely cannot type a table chosen at run time; the engine works on this untyped view of the same
+// transaction, and each entity definition says which columns it fills.
+// biome-ignore lint/suspicious/noExplicitAny: dynamic table names, see above
+type AnyTransaction = Transaction<any>
+
+/**
+ * Ingests a batch of records of one entity type for a brand, all in one transaction (the caller
+ * reports success only after it commits). Each record is validated on its own: invalid ones are
+ * rejected with field errors and the valid ones are stored. Per record:
+ * - created / updated when it is new or its source time is newer than the stored one;
+ * - unchanged when it is the stored version again; stale when it is older;
+ * - a tie (same source time, other content) keeps the version with the larger content hash, so
+ *   the outcome does not depend on arrival order.
+ * References to entities that have not arrived are recorded and wait; arriving entities resolve
+ * the references waiting for them. Every created or updated record adds a change event to the
+ * outbox. Ingests of one brand take turns under an advisory lock, so two concurrent, overlapping
+ * ingests cannot interleave their checks and writes.
+ */
+export async function ingestRecords(
+  db: Kysely<Database>,
+  brandId: string,
+  entity: EntityDefinition,
+  input: readonly unknown[],
+): Promise<RecordOutcome[]> {
+  const outcomes: RecordOutcome[] = []
+  const valid: { index: number; record: ParsedRecord; hash: string }[] = []
+  const seen = new Set<string>()
+  input.forEach((raw, index) => {
+    const parsed = entity.schema.safeParse(raw)
+    if (!parsed.success) {
+      const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : undefined
+      outcomes.push({
+        index,
+        ...(id === undefined ? {} : { id }),
+        outcome: 'rejected',
+        errors: parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(record)', message: i.message })),
+      })
+      return
+    }
+    const record = parsed.data
+    if (seen.has(record.id)) {
+      outcomes.push({
+        index,
+        id: record.id,
+        outcome: 'rejected',
+        errors: [{ field: 'id', message: 'duplicate id in this batch; send each record once' }],
+      })
+      return
+    }
+    seen.add(record.id)
+    valid.push({ index, record, hash: contentHash(record) })
+  })
+
+  if (valid.length > 0) {
+    await db.transaction().execute(async (trx) => {
+      const tx = trx as unknown as AnyTransaction
+      await sql`select pg_advisory_xact_lock(hashtext('flex:ingest'), hashtext(${brandId}))`.execute(tx)
+      const stored = await tx
+        .selectFrom(entity.table)
+        .select(['id', 'source_updated_at', 'content_hash'])
+        .where('brand_id', '=', brandId)
+        .where(
+          'id',
+          'in',
+          valid.map((v) => v.record.id),
+        )
+        .execute()
+      const current = new Map(stored.map((row) => [row.id as string, row]))
+      for (const { index, record, hash } of valid) {
+        const existing = current.get(record.id)
+        const outcome = classify(existing, record, hash)
+        outcomes.push({ index, id: record.id, outcome })
+        if (outcome === 'created' || outcome === 'updated') {
+          await write(tx, brandId, entity, record, hash)
+          await tx
+            .insertInto('outbox_events')
+            .values({
+              id: randomUUID(),
+              brand_id: brandId,
+              event_type: `${entity.eventPrefix}.${outcome === 'created' ? 'CREATED' : 'UPDATED'}`,
+              entity_type: entity.type,
+              entity_id: record.id,
+              payload: JSON.stringify(record),
+            })
+            .execute()
+        }
+        if (outcome === 'created') {
+          await tx
+            .updateTable('entity_references')
+            .set({ resolved_at: sql`now()` })
+            .where('brand_id', '=', brandId)
+            .where('target_type', '=', entity.type)
+            .where('target_id', '=', record.id)
+            .where('resolved_at', 'is', null)
+            .execute()
+        }
+      }
+    })
+  }
+  return outcomes.sort((a, b) => a.index - b.index)
+}
+
+function classify(
+  existing: { source_updated_at: Date | null; content_hash: string | null } | undefined,
+  record: ParsedRecord,
+  hash: string,
+): 'created' | 'updated' | 'unchanged' | 'stale' {
+  if (!existing) return 'created'
+  const stored = existing.source_updated_at?.getTime() ?? Number.NEGATIVE_INFINITY
+  const incoming = Date.parse(record.updated_at)
+  if (incoming > stored) return 'updated'
+  if (incoming < stored) return 'stale'
+  if (hash === existing.content_hash) return 'unchanged'
+  return hash > (existing.content_hash ?? '') ? 'updated' : 'stale'
+}
+
+async function write(
+  tx: AnyTransaction,
+  brandId: string,
+  entity: EntityDefinition,
+  record: ParsedRecord,
+  hash: string,
+): Promise<void> {
+  const columns = entity.columns(record)
+  await tx
+    .insertInto(entity.table)
+    .values({
+      brand_id: brandId,
+      id: record.id,
+      ...columns,
+      source_updated_at: record.updated_at,
+      content_hash: hash,
+    })
+    .onConflict((oc) =>
+      oc.columns(['brand_id', 'id']).doUpdateSet({
+        ...columns,
+        source_updated_at: record.updated_at,
+        content_hash: hash,
+      }),
+    )
+    .execute()
+  if (entity.children) {
+    const { table, parentColumn } = entity.children
+    await tx.deleteFrom(table).where('brand_id', '=', brandId).where(parentColumn, '=', record.id).execute()
+    const rows = entity.children.rows(record)
+    if (rows.length > 0) {
+      await tx
+        .insertInto(table)
+        .values(rows.map((row) => ({ brand_id: brandId, [parentColumn]: record.id, ...row })))
+        .execute()
+    }
+  }
+  await tx
+    .deleteFrom('entity_references')
+    .where('brand_id', '=', brandId)
+    .where('source_type', '=', entity.type)
+    .where('source_id', '=', record.id)
+    .execute()
+  for (const reference of dedupe(entity.references(record))) {
+    const target = entityTable(reference.targetType)
+    await sql`
+      insert into entity_references (brand_id, source_type, source_id, field, target_type, target_id, resolved_at)
+      values (${brandId}, ${entity.type}, ${record.id}, ${reference.field}, ${reference.targetType}, ${reference.targetId},
+              case when exists (select 1 from ${sql.table(target)} where brand_id = ${brandId} and id = ${reference.targetId})
+                   then now() end)`.execute(tx)
+  }
+}
+
+function dedupe<T extends { field: string; targetId: string }>(references: T[]): T[] {
+  const seen = new Set<string>()
+  return references.filter((r) => {
+    const key = `${r.field}\u0000${r.targetId}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
+/** Entity types are also their table names. */
+function entityTable(type: string): string {
+  return type
+}
+
+/** A stable hash of a record's content: keys sorted, so field order in the input does not matter. */
+export function contentHash(record: unknown): string {
+  return createHash('sha256').update(canonicalJson(record)).digest('hex')
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value)
+}
