@@ -7,6 +7,7 @@ import { brandsCommand } from './brands.ts'
 import { type CommandContext, type CommandDef, parseCommandArgs } from './command.ts'
 import { demoCommand } from './demo.ts'
 import { exportCommand } from './export.ts'
+import { ingestCommand } from './ingest.ts'
 import { migrateCommand } from './migrate.ts'
 import { runsCommand } from './runs.ts'
 import { scheduleCommand } from './schedule.ts'
@@ -18,6 +19,7 @@ const commands: readonly CommandDef[] = [
   backfillCommand,
   scheduleCommand,
   runsCommand,
+  ingestCommand,
   demoCommand,
 ] as CommandDef[]
 

@@ -39,7 +39,7 @@ describe('flex CLI', () => {
   it('lists its commands, and every command explains itself with --help', async () => {
     const overview = await flex(['--help'])
     expect(overview.code).toBe(0)
-    for (const command of ['migrate', 'brands', 'export', 'backfill', 'schedule', 'runs', 'demo']) {
+    for (const command of ['migrate', 'brands', 'export', 'backfill', 'schedule', 'runs', 'ingest', 'demo']) {
       expect(overview.stdout).toContain(command)
       const help = await flex([command, '--help'])
       expect(help.code).toBe(0)
@@ -59,6 +59,8 @@ describe('flex CLI', () => {
       [['export', '--dest', 'gs://Not_A_Bucket'], /invalid bucket URL/],
       [['launch'], /unknown command "launch"/],
       [['export', '--shard', '5/2'], /--shard must be INDEX\/COUNT/],
+      [['ingest', '--brand', 'b', '--entity', 'shoes', 'x.csv'], /--entity must be one of customers, customer_events/],
+      [['ingest'], /give a FILE to load, or status/],
       [['backfill', '--from', '2026-02-01', '--to', '2026-01-01'], /--from 2026-02-01 is after --to 2026-01-01/],
       [['backfill', '--to', '2026-01-01'], /--from is required/],
       [['backfill', '--from', '2026-01-01', '--to', '2026-01-02', '--concurrency', '0'], /--concurrency must be/],
@@ -110,6 +112,10 @@ describe('flex CLI', () => {
     expect(JSON.parse(runs.stdout)).toEqual([
       expect.objectContaining({ brand_id: 'cli-brand', date: '2026-02-01', status: 'succeeded', files: 5 }),
     ])
+
+    const status = await flex(['ingest', 'status', '--brand', 'cli-brand', '--json'], env)
+    expect(status.code).toBe(0)
+    expect(JSON.parse(status.stdout)).toEqual([])
 
     const blocked = path.join(dest, 'not-a-folder')
     await writeFile(blocked, 'a file where the destination folder should be')

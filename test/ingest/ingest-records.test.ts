@@ -1,8 +1,10 @@
 import { sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { deleteCustomer } from '../../src/ingest/delete-customer.ts'
 import { entities } from '../../src/ingest/entities/index.ts'
 import type { EntityType } from '../../src/ingest/entity-types.ts'
 import { ingestRecords } from '../../src/ingest/ingest-records.ts'
+import { waitingReferences } from '../../src/ingest/reference-status.ts'
 import { addBrand } from '../support/fixtures.ts'
 import { multiSessionSkipReason, useTestDatabase } from '../support/test-database.ts'
 
@@ -213,5 +215,66 @@ describe('ingestRecords', () => {
       .where('brand_id', '=', 'race')
       .execute()
     expect(names.map((n) => n.first_name)).toEqual(['v40'])
+  })
+})
+
+describe('deleteCustomer and waitingReferences', () => {
+  it('erases personal data, keeps references resolved, and refuses later updates as stale', async () => {
+    await addBrand(db(), 'gdpr', 'UTC')
+    await ingestRecords(db(), 'gdpr', entities.customers, [
+      { id: 'C-1', email: 'zoe@example.com', first_name: 'Zoë', attributes: { tier: 'gold' }, updated_at: at(1) },
+    ])
+    await ingestRecords(db(), 'gdpr', entities.customer_events, [
+      { id: 'E-1', customer_id: 'C-1', event_type: 'visit', occurred_at: at(2), updated_at: at(2) },
+    ])
+    expect(await deleteCustomer(db(), 'gdpr', 'C-1')).toBe('deleted')
+    expect(await deleteCustomer(db(), 'gdpr', 'C-1')).toBe('already_deleted')
+    expect(await deleteCustomer(db(), 'gdpr', 'nobody')).toBe('not_found')
+    const row = await db().selectFrom('customers').selectAll().where('brand_id', '=', 'gdpr').executeTakeFirstOrThrow()
+    expect(row).toMatchObject({ email: null, first_name: null, attributes: {}, deleted_at: expect.any(Date) })
+    const late = await ingestRecords(db(), 'gdpr', entities.customers, [
+      { id: 'C-1', email: 'zoe@example.com', updated_at: at(59) },
+    ])
+    expect(late[0]?.outcome).toBe('stale')
+    expect(await waitingReferences(db(), 'gdpr')).toEqual([])
+    const events = await db()
+      .selectFrom('outbox_events')
+      .select('event_type')
+      .where('brand_id', '=', 'gdpr')
+      .where('entity_id', '=', 'C-1')
+      .execute()
+    expect(events.map((e) => e.event_type).sort()).toEqual(['CUSTOMER.CREATED', 'CUSTOMER.DELETED'])
+  })
+
+  it('lists waiting references by type with counts and the oldest', async () => {
+    await addBrand(db(), 'waits', 'UTC')
+    await ingestRecords(db(), 'waits', entities.transactions, [
+      {
+        id: 'T-1',
+        customer_id: 'C-x',
+        occurred_at: at(1),
+        status: 'completed',
+        currency: 'EUR',
+        total_amount: '1.00',
+        items: [{ sku: 'S-1', quantity: 1, unit_price: '1.00', amount: '1.00' }],
+        updated_at: at(1),
+      },
+    ])
+    expect(await waitingReferences(db(), 'waits')).toEqual([
+      {
+        brand_id: 'waits',
+        source_type: 'transactions',
+        target_type: 'customers',
+        waiting: 1,
+        oldest_since: expect.any(Date),
+      },
+      {
+        brand_id: 'waits',
+        source_type: 'transactions',
+        target_type: 'products',
+        waiting: 1,
+        oldest_since: expect.any(Date),
+      },
+    ])
   })
 })

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import { sql } from 'kysely'
+import type { Database } from '../db/database.ts'
+
+export type DeleteOutcome = 'deleted' | 'already_deleted' | 'not_found'
+
+/**
+ * Erases a customer's personal data (contact details, names, birth date, attributes) and marks it
+ * deleted. The row stays, so transactions and events that reference the customer stay valid and
+ * resolved. Later updates of a deleted customer are answered as stale (see ingestRecords), so an
+ * out-of-order update cannot bring the data back.
+ */
+export async function deleteCustomer(
+  db: Kysely<Database>,
+  brandId: string,
+  id: string,
+  at: Date = new Date(),
+): Promise<DeleteOutcome> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('flex:ingest'), hashtext(${brandId}))`.execute(trx)
+    const existing = await trx
+      .selectFrom('customers')
+      .select(['deleted_at'])
+      .where('brand_id', '=', brandId)
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!existing) return 'not_found'
+    if (existing.deleted_at) return 'already_deleted'
+    await trx
+      .updateTable('customers')
+      .set({
+        email: null,
+        phone: null,
+        first_name: null,
+        last_name: null,
+        birth_date: null,
+        email_consent: false,
+        sms_consent: false,
+        attributes: '{}',
+        deleted_at: at,
+        // Any later source time loses against a deletion.
+        source_updated_at: new Date('9999-12-31T00:00:00Z'),
+        content_hash: 'deleted',
+      })
+      .where('brand_id', '=', brandId)
+      .where('id', '=', id)
+      .execute()
+    await trx
+      .insertInto('outbox_events')
+      .values({
+        id: randomUUID(),
+        brand_id: brandId,
+        event_type: 'CUSTOMER.DELETED',
+        entity_type: 'customers',
+        entity_id: id,
+        payload: JSON.stringify({ id, deleted_at: at.toISOString() }),
+      })
+      .execute()
+    return 'deleted'
+  })
+}
