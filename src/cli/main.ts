@@ -2,6 +2,7 @@ import { type Config, type ConfigError, loadConfig } from '../config.ts'
 import { openDatabase } from '../db/connect.ts'
 import { exitCodes, FlexError } from '../errors.ts'
 import { createLogger, type Logger } from '../logger.ts'
+import { apikeyCommand } from './apikey.ts'
 import { backfillCommand } from './backfill.ts'
 import { brandsCommand } from './brands.ts'
 import { type CommandContext, type CommandDef, parseCommandArgs } from './command.ts'
@@ -11,6 +12,7 @@ import { ingestCommand } from './ingest.ts'
 import { migrateCommand } from './migrate.ts'
 import { runsCommand } from './runs.ts'
 import { scheduleCommand } from './schedule.ts'
+import { serveCommand } from './serve.ts'
 
 const commands: readonly CommandDef[] = [
   migrateCommand,
@@ -20,6 +22,8 @@ const commands: readonly CommandDef[] = [
   scheduleCommand,
   runsCommand,
   ingestCommand,
+  apikeyCommand,
+  serveCommand,
   demoCommand,
 ] as CommandDef[]
 

@@ -216,6 +216,14 @@ export interface OutboxEventsTable {
   created_at: ColumnType<Date, Date | string | undefined, never>
 }
 
+export interface ApiKeysTable {
+  id: string
+  brand_id: string
+  key_hash: string
+  created_at: ColumnType<Date, Date | string | undefined, never>
+  revoked_at: Timestamp | null
+}
+
 export interface Database {
   brands: BrandsTable
   customers: CustomersTable
@@ -234,6 +242,7 @@ export interface Database {
   export_runs: ExportRunsTable
   entity_references: EntityReferencesTable
   outbox_events: OutboxEventsTable
+  api_keys: ApiKeysTable
 }
 
 export type Brand = Selectable<BrandsTable>

@@ -39,7 +39,18 @@ describe('flex CLI', () => {
   it('lists its commands, and every command explains itself with --help', async () => {
     const overview = await flex(['--help'])
     expect(overview.code).toBe(0)
-    for (const command of ['migrate', 'brands', 'export', 'backfill', 'schedule', 'runs', 'ingest', 'demo']) {
+    for (const command of [
+      'migrate',
+      'brands',
+      'export',
+      'backfill',
+      'schedule',
+      'runs',
+      'ingest',
+      'apikey',
+      'serve',
+      'demo',
+    ]) {
       expect(overview.stdout).toContain(command)
       const help = await flex([command, '--help'])
       expect(help.code).toBe(0)

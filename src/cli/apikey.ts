@@ -1,0 +1,43 @@
+import { createApiKey, revokeApiKey } from '../apikeys/api-key-repository.ts'
+import { getBrand } from '../brands/brand-repository.ts'
+import { exitCodes } from '../errors.ts'
+import { defineCommand, jsonOption, usageError, withDatabase } from './command.ts'
+
+export const apikeyCommand = defineCommand({
+  name: 'apikey',
+  summary: 'create or revoke API keys for the ingestion API',
+  help: `Usage:
+  flex apikey create --brand ID [--json]
+  flex apikey revoke KEY_ID
+
+create prints a new key for the brand once; only its hash is stored, so keep it now. Send it as
+"Authorization: Bearer <key>". revoke disables a key by the id create printed.`,
+  options: { brand: { type: 'string' }, ...jsonOption },
+  allowPositionals: true,
+  async run({ values, positionals }, context) {
+    const [action, id, ...rest] = positionals
+    if (rest.length > 0) throw usageError('apikey', `unexpected argument "${rest[0]}"`)
+    if (action === 'create') {
+      if (!values.brand) throw usageError('apikey', 'create needs --brand')
+      const brandId = values.brand
+      const created = await withDatabase(context, async (database) => {
+        await getBrand(database.db, brandId)
+        return createApiKey(database.db, brandId)
+      })
+      if (values.json) context.print(JSON.stringify(created))
+      else {
+        context.print(`key id: ${created.id}`)
+        context.print(`key:    ${created.key}`)
+        context.print('The key is shown only now; store it safely.')
+      }
+      return exitCodes.ok
+    }
+    if (action === 'revoke') {
+      if (!id) throw usageError('apikey', 'revoke needs the KEY_ID')
+      const revoked = await withDatabase(context, (database) => revokeApiKey(database.db, id))
+      context.print(revoked ? `key ${id} revoked` : `no live key ${id}`)
+      return revoked ? exitCodes.ok : exitCodes.usage
+    }
+    throw usageError('apikey', action ? `unknown action "${action}" (use create or revoke)` : 'say create or revoke')
+  },
+})

@@ -1,0 +1,165 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import { brandForKey } from '../apikeys/api-key-repository.ts'
+import type { DatabaseHandle } from '../db/connect.ts'
+import { deleteCustomer } from '../ingest/delete-customer.ts'
+import { entities } from '../ingest/entities/index.ts'
+import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
+import { ingestRecords } from '../ingest/ingest-records.ts'
+import type { Logger } from '../logger.ts'
+import { ApiError, apiErrorBody } from './api-error.ts'
+
+export interface AppOptions {
+  database: DatabaseHandle
+  log?: Logger | false
+  /** Records accepted in one request. */
+  maxRecords?: number
+  /** Bytes accepted in one request body. */
+  bodyLimit?: number
+}
+
+interface BrandParams {
+  brandId: string
+  entity: string
+  id: string
+}
+
+/**
+ * The ingestion HTTP API. Built here, started by `flex serve`; tests drive it with inject().
+ *   POST   /v1/:brandId/:entity        JSON array or NDJSON of records -> one outcome per record
+ *   GET    /v1/:brandId/:entity/:id    the stored entity and the state of each of its references
+ *   DELETE /v1/:brandId/customers/:id  erase a customer's personal data
+ *   GET    /healthz
+ * Every error has the seeds' APIErrorResponse shape.
+ */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { database } = options
+  const maxRecords = options.maxRecords ?? 1_000
+  const app = Fastify({
+    logger: options.log === undefined || options.log === false ? false : options.log,
+    bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
+  })
+
+  app.addContentTypeParser(
+    ['application/x-ndjson', 'application/jsonl'],
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      const records: unknown[] = []
+      for (const [i, line] of (body as string).split('\n').entries()) {
+        if (line.trim() === '') continue
+        try {
+          records.push(JSON.parse(line))
+        } catch (error) {
+          done(new ApiError(400, `line ${i + 1} is not valid JSON: ${(error as Error).message}`), undefined)
+          return
+        }
+      }
+      done(null, records)
+    },
+  )
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof ApiError) return reply.status(error.status).send(error.toBody())
+    const status = (error as { statusCode?: number }).statusCode
+    if (status !== undefined && status >= 400 && status < 500) {
+      return reply.status(status).send(apiErrorBody(status, (error as Error).message))
+    }
+    request.log.error({ err: error }, 'request failed')
+    return reply.status(500).send(apiErrorBody(500, 'The server encountered an unexpected error.'))
+  })
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(apiErrorBody(404, `no route ${request.method} ${request.url}`)),
+  )
+
+  app.get('/healthz', async () => {
+    await database.pool.query('select 1')
+    return { status: 'ok' }
+  })
+
+  /** 401 without a valid key; 403 when the key belongs to another brand. */
+  async function authorize(request: FastifyRequest<{ Params: Partial<BrandParams> }>): Promise<void> {
+    const header = request.headers.authorization
+    const key = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined
+    if (!key) throw new ApiError(401, 'Send an API key as "Authorization: Bearer <key>".')
+    const brand = await brandForKey(database.db, key)
+    if (!brand) throw new ApiError(401, 'The API key is unknown or revoked.')
+    if (brand !== request.params.brandId) {
+      throw new ApiError(403, `This API key may not access brand ${request.params.brandId}.`)
+    }
+  }
+
+  function entityOf(name: string): EntityType {
+    if (!(entityTypes as readonly string[]).includes(name)) {
+      throw new ApiError(404, `unknown entity type "${name}"; use one of ${entityTypes.join(', ')}`)
+    }
+    return name as EntityType
+  }
+
+  app.post<{ Params: BrandParams; Body: unknown }>(
+    '/v1/:brandId/:entity',
+    { preHandler: authorize },
+    async (request, reply) => {
+      const type = entityOf(request.params.entity)
+      const body = request.body
+      if (!Array.isArray(body)) {
+        throw new ApiError(422, 'The body must be a JSON array of records, or NDJSON (one record per line).', {
+          body: 'must be an array',
+        })
+      }
+      if (body.length > maxRecords) {
+        throw new ApiError(413, `At most ${maxRecords} records per request; this one has ${body.length}.`)
+      }
+      const results = await ingestRecords(database.db, request.params.brandId, entities[type], body)
+      const rejected = results.filter((r) => r.outcome === 'rejected').length
+      const summary = Object.fromEntries(
+        ['created', 'updated', 'unchanged', 'stale', 'rejected'].map((o) => [
+          o,
+          results.filter((r) => r.outcome === o).length,
+        ]),
+      )
+      // 200: all stored; 207: some stored, some rejected; 422: none stored.
+      const status = rejected === 0 ? 200 : rejected === results.length ? 422 : 207
+      return reply.status(status).send({ summary, results })
+    },
+  )
+
+  app.get<{ Params: BrandParams }>('/v1/:brandId/:entity/:id', { preHandler: authorize }, async (request) => {
+    const type = entityOf(request.params.entity)
+    const { brandId, id } = request.params
+    const {
+      brand_id: _brand,
+      content_hash: _hash,
+      ...stored
+    } = ((await database.db
+      .selectFrom(entities[type].table)
+      .selectAll()
+      .where('brand_id', '=', brandId)
+      .where('id', '=', id)
+      .executeTakeFirst()) as Record<string, unknown> | undefined) ?? {}
+    if (Object.keys(stored).length === 0) throw new ApiError(404, `no ${type} with id "${id}" in brand ${brandId}`)
+    const references = await database.db
+      .selectFrom('entity_references')
+      .select(['field', 'target_type', 'target_id', 'resolved_at'])
+      .where('brand_id', '=', brandId)
+      .where('source_type', '=', type)
+      .where('source_id', '=', id)
+      .orderBy('field')
+      .execute()
+    return {
+      entity: stored,
+      references: references.map((r) => ({
+        field: r.field,
+        type: r.target_type,
+        id: r.target_id,
+        state: r.resolved_at ? 'resolved' : 'waiting',
+      })),
+    }
+  })
+
+  app.delete<{ Params: BrandParams }>('/v1/:brandId/customers/:id', { preHandler: authorize }, async (request) => {
+    const outcome = await deleteCustomer(database.db, request.params.brandId, request.params.id)
+    if (outcome === 'not_found') throw new ApiError(404, `no customer with id "${request.params.id}"`)
+    return { id: request.params.id, outcome }
+  })
+
+  return app
+}
