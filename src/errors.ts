@@ -16,6 +16,7 @@ export const errorCodes = {
   DATABASE_UNREACHABLE: { exitCode: exitCodes.failure, summary: 'the database did not accept a connection' },
   DESTINATION_UNWRITABLE: { exitCode: exitCodes.failure, summary: 'the export destination cannot be written' },
   EXPORT_FAILED: { exitCode: exitCodes.failure, summary: 'an export file could not be produced' },
+  IDEMPOTENCY_KEY_REUSED: { exitCode: exitCodes.usage, summary: 'an idempotency key came back with another request' },
   EXPORT_IN_PROGRESS: { exitCode: exitCodes.failure, summary: 'another process is exporting that brand-day' },
 } as const
 

@@ -224,6 +224,14 @@ export interface ApiKeysTable {
   revoked_at: Timestamp | null
 }
 
+export interface IdempotencyKeysTable {
+  brand_id: string
+  key: string
+  request_hash: string
+  outcomes: ColumnType<unknown, string, string>
+  created_at: ColumnType<Date, Date | string | undefined, never>
+}
+
 export interface Database {
   brands: BrandsTable
   customers: CustomersTable
@@ -243,6 +251,7 @@ export interface Database {
   entity_references: EntityReferencesTable
   outbox_events: OutboxEventsTable
   api_keys: ApiKeysTable
+  idempotency_keys: IdempotencyKeysTable
 }
 
 export type Brand = Selectable<BrandsTable>

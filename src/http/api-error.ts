@@ -25,12 +25,20 @@ export class ApiError extends Error {
   readonly status: number
   readonly description: string
   readonly validations: Record<string, string> | undefined
+  /** Response headers that go with the error, such as Retry-After. */
+  readonly headers: Record<string, string>
 
-  constructor(status: number, description: string, validations?: Record<string, string>) {
+  constructor(
+    status: number,
+    description: string,
+    validations?: Record<string, string>,
+    headers: Record<string, string> = {},
+  ) {
     super(description)
     this.status = status
     this.description = description
     this.validations = validations
+    this.headers = headers
   }
 
   toBody(): ApiErrorBody {

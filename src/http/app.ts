@@ -1,10 +1,11 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { brandForKey } from '../apikeys/api-key-repository.ts'
 import type { DatabaseHandle } from '../db/connect.ts'
+import { FlexError } from '../errors.ts'
 import { deleteCustomer } from '../ingest/delete-customer.ts'
 import { entities } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
-import { ingestRecords } from '../ingest/ingest-records.ts'
+import { contentHash, ingestBatch } from '../ingest/ingest-records.ts'
 import type { Logger } from '../logger.ts'
 import { ApiError, apiErrorBody } from './api-error.ts'
 
@@ -15,6 +16,8 @@ export interface AppOptions {
   maxRecords?: number
   /** Bytes accepted in one request body. */
   bodyLimit?: number
+  /** Requests each API key may make per window; more get 429 with Retry-After. */
+  rateLimit?: { requests: number; windowMs: number }
 }
 
 interface BrandParams {
@@ -34,6 +37,9 @@ interface BrandParams {
 export function buildApp(options: AppOptions): FastifyInstance {
   const { database } = options
   const maxRecords = options.maxRecords ?? 1_000
+  const rateLimit = options.rateLimit ?? { requests: 3_000, windowMs: 60_000 }
+  // Fixed windows per key, in this process: enough to stop a runaway client.
+  const windows = new Map<string, { start: number; count: number }>()
   const app = Fastify({
     logger: options.log === undefined || options.log === false ? false : options.log,
     bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
@@ -58,7 +64,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   )
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof ApiError) return reply.status(error.status).send(error.toBody())
+    if (error instanceof ApiError) return reply.status(error.status).headers(error.headers).send(error.toBody())
     const status = (error as { statusCode?: number }).statusCode
     if (status !== undefined && status >= 400 && status < 500) {
       return reply.status(status).send(apiErrorBody(status, (error as Error).message))
@@ -85,6 +91,20 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (brand !== request.params.brandId) {
       throw new ApiError(403, `This API key may not access brand ${request.params.brandId}.`)
     }
+    const now = Date.now()
+    const window = windows.get(key)
+    if (!window || now - window.start >= rateLimit.windowMs) windows.set(key, { start: now, count: 1 })
+    else if (++window.count > rateLimit.requests) {
+      const retryAfter = Math.ceil((window.start + rateLimit.windowMs - now) / 1000)
+      throw new ApiError(
+        429,
+        `More than ${rateLimit.requests} requests in ${rateLimit.windowMs / 1000} s; retry after ${retryAfter} s.`,
+        undefined,
+        {
+          'retry-after': String(retryAfter),
+        },
+      )
+    }
   }
 
   function entityOf(name: string): EntityType {
@@ -108,7 +128,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
       if (body.length > maxRecords) {
         throw new ApiError(413, `At most ${maxRecords} records per request; this one has ${body.length}.`)
       }
-      const results = await ingestRecords(database.db, request.params.brandId, entities[type], body)
+      const key = request.headers['idempotency-key']
+      const idempotency =
+        typeof key === 'string' && key !== '' ? { key, requestHash: contentHash({ type, body }) } : undefined
+      let batch: Awaited<ReturnType<typeof ingestBatch>>
+      try {
+        batch = await ingestBatch(database.db, request.params.brandId, entities[type], body, idempotency)
+      } catch (error) {
+        if (error instanceof FlexError && error.code === 'IDEMPOTENCY_KEY_REUSED')
+          throw new ApiError(422, error.message)
+        throw error
+      }
+      const results = batch.outcomes
+      if (batch.replayed) reply.header('idempotent-replayed', 'true')
       const rejected = results.filter((r) => r.outcome === 'rejected').length
       const summary = Object.fromEntries(
         ['created', 'updated', 'unchanged', 'stale', 'rejected'].map((o) => [

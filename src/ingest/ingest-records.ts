@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { Database } from '../db/database.ts'
+import { FlexError } from '../errors.ts'
 import type { EntityDefinition, ParsedRecord } from './entity-definition.ts'
 
 export type RecordOutcome =
@@ -31,6 +32,28 @@ export async function ingestRecords(
   entity: EntityDefinition,
   input: readonly unknown[],
 ): Promise<RecordOutcome[]> {
+  return (await ingestBatch(db, brandId, entity, input)).outcomes
+}
+
+export interface Idempotency {
+  /** The client's Idempotency-Key. */
+  key: string
+  /** A hash of what the request asked for: reusing a key for another request is an error. */
+  requestHash: string
+}
+
+/**
+ * ingestRecords, optionally under an idempotency key: the first batch with a key stores its
+ * outcomes in the same transaction; a later one with the same key and request gets them back
+ * (replayed) without ingesting again, even while the first is still running (it waits for it).
+ */
+export async function ingestBatch(
+  db: Kysely<Database>,
+  brandId: string,
+  entity: EntityDefinition,
+  input: readonly unknown[],
+  idempotency?: Idempotency,
+): Promise<{ outcomes: RecordOutcome[]; replayed: boolean }> {
   const outcomes: RecordOutcome[] = []
   const valid: { index: number; record: ParsedRecord; hash: string }[] = []
   const seen = new Set<string>()
@@ -60,10 +83,28 @@ export async function ingestRecords(
     valid.push({ index, record, hash: contentHash(record) })
   })
 
-  if (valid.length > 0) {
-    await db.transaction().execute(async (trx) => {
-      const tx = trx as unknown as AnyTransaction
-      await sql`select pg_advisory_xact_lock(hashtext('flex:ingest'), hashtext(${brandId}))`.execute(tx)
+  if (valid.length === 0 && idempotency === undefined) return { outcomes: sortByIndex(outcomes), replayed: false }
+  return db.transaction().execute(async (trx) => {
+    const tx = trx as unknown as AnyTransaction
+    await sql`select pg_advisory_xact_lock(hashtext('flex:ingest'), hashtext(${brandId}))`.execute(tx)
+    if (idempotency) {
+      const earlier = await trx
+        .selectFrom('idempotency_keys')
+        .select(['request_hash', 'outcomes'])
+        .where('brand_id', '=', brandId)
+        .where('key', '=', idempotency.key)
+        .executeTakeFirst()
+      if (earlier) {
+        if (earlier.request_hash !== idempotency.requestHash) {
+          throw new FlexError(
+            'IDEMPOTENCY_KEY_REUSED',
+            `Idempotency-Key "${idempotency.key}" was already used for a different request; use a new key`,
+          )
+        }
+        return { outcomes: earlier.outcomes as RecordOutcome[], replayed: true }
+      }
+    }
+    if (valid.length > 0) {
       const stored = await tx
         .selectFrom(entity.table)
         .select(['id', 'source_updated_at', 'content_hash'])
@@ -104,8 +145,24 @@ export async function ingestRecords(
             .execute()
         }
       }
-    })
-  }
+    }
+    const sorted = sortByIndex(outcomes)
+    if (idempotency) {
+      await trx
+        .insertInto('idempotency_keys')
+        .values({
+          brand_id: brandId,
+          key: idempotency.key,
+          request_hash: idempotency.requestHash,
+          outcomes: JSON.stringify(sorted),
+        })
+        .execute()
+    }
+    return { outcomes: sorted, replayed: false }
+  })
+}
+
+function sortByIndex(outcomes: RecordOutcome[]): RecordOutcome[] {
   return outcomes.sort((a, b) => a.index - b.index)
 }
 

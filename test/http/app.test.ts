@@ -154,6 +154,40 @@ describe('ingestion API', () => {
     expect(notArray.json().validations).toEqual({ body: 'must be an array' })
   })
 
+  it('returns the first result again for a retried Idempotency-Key, and refuses the key for another body', async () => {
+    const post = (payload: Record<string, unknown>[], key: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/brand-a/products',
+        headers: { ...auth(keyA), 'idempotency-key': key },
+        payload,
+      })
+    const body = [{ id: 'SKU-I', name: 'Seife', updated_at: at }]
+    const first = await post(body, 'retry-1')
+    const retried = await post(body, 'retry-1')
+    expect(first.json().results).toEqual([{ index: 0, id: 'SKU-I', outcome: 'created' }])
+    expect(retried.json()).toEqual(first.json())
+    expect(retried.headers['idempotent-replayed']).toBe('true')
+    const reused = await post([{ id: 'SKU-J', name: 'Other', updated_at: at }], 'retry-1')
+    expect(reused.statusCode).toBe(422)
+    expect(reused.json().description).toMatch(/already used for a different request/)
+  })
+
+  it('answers 429 with Retry-After when a key exceeds its rate limit', async () => {
+    const limited = buildApp({ database: database.current.handle, rateLimit: { requests: 2, windowMs: 60_000 } })
+    try {
+      const get = () => limited.inject({ method: 'GET', url: '/v1/brand-b/products/none', headers: auth(keyB) })
+      expect((await get()).statusCode).toBe(404)
+      expect((await get()).statusCode).toBe(404)
+      const third = await get()
+      expect(third.statusCode).toBe(429)
+      expect(Number(third.headers['retry-after'])).toBeGreaterThan(0)
+      expect(third.json()).toMatchObject({ message: 'TOO MANY REQUESTS', status: 429 })
+    } finally {
+      await limited.close()
+    }
+  })
+
   it('serves requests over a real listening socket', async () => {
     const served = buildApp({ database: database.current.handle })
     const address = await served.listen({ host: '127.0.0.1', port: 0 })
