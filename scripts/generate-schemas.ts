@@ -3,10 +3,12 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { publishedSchemaFiles } from '../src/exports/published-schemas.ts'
+import { openApiDocument } from '../src/http/openapi.ts'
 import { ingestSchemaFiles } from '../src/ingest/published-schemas.ts'
 
 const root = fileURLToPath(new URL('../schemas/', import.meta.url))
-for (const [relative, contents] of [...publishedSchemaFiles(), ...ingestSchemaFiles()]) {
+const openApi: [string, string] = ['openapi.json', `${JSON.stringify(openApiDocument(), null, 2)}\n`]
+for (const [relative, contents] of [...publishedSchemaFiles(), ...ingestSchemaFiles(), openApi]) {
   const target = path.join(root, relative)
   await mkdir(path.dirname(target), { recursive: true })
   await writeFile(target, contents)

@@ -8,6 +8,7 @@ import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
 import { contentHash, ingestBatch } from '../ingest/ingest-records.ts'
 import type { Logger } from '../logger.ts'
 import { ApiError, apiErrorBody } from './api-error.ts'
+import { openApiDocument } from './openapi.ts'
 
 export interface AppOptions {
   database: DatabaseHandle
@@ -31,7 +32,7 @@ interface BrandParams {
  *   POST   /v1/:brandId/:entity        JSON array or NDJSON of records -> one outcome per record
  *   GET    /v1/:brandId/:entity/:id    the stored entity and the state of each of its references
  *   DELETE /v1/:brandId/customers/:id  erase a customer's personal data
- *   GET    /healthz
+ *   GET    /healthz, /openapi.json
  * Every error has the seeds' APIErrorResponse shape.
  */
 export function buildApp(options: AppOptions): FastifyInstance {
@@ -75,6 +76,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(apiErrorBody(404, `no route ${request.method} ${request.url}`)),
   )
+
+  const openApi = openApiDocument()
+  app.get('/openapi.json', async () => openApi)
 
   app.get('/healthz', async () => {
     await database.pool.query('select 1')

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiKey, revokeApiKey } from '../../src/apikeys/api-key-repository.ts'
@@ -186,6 +187,18 @@ describe('ingestion API', () => {
     } finally {
       await limited.close()
     }
+  })
+
+  it('serves its OpenAPI document, the same as the committed schemas/openapi.json', async () => {
+    const response = await app.inject({ method: 'GET', url: '/openapi.json' })
+    expect(response.statusCode).toBe(200)
+    const document = response.json()
+    expect(Object.keys(document.paths)).toContain('/v1/{brandId}/{entity}')
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining(['customers', 'transactions', 'APIErrorResponse']),
+    )
+    const committed = await readFile(new URL('../../schemas/openapi.json', import.meta.url), 'utf8')
+    expect(JSON.parse(committed)).toEqual(document)
   })
 
   it('serves requests over a real listening socket', async () => {
