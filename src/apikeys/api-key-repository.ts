@@ -7,17 +7,24 @@ export interface CreatedApiKey {
   brandId: string
   /** Shown once; only its hash is stored. */
   key: string
+  /** For keys that require signed requests: the HMAC secret, shown once. */
+  signingSecret?: string
 }
 
 /** A new key for a brand: `flex_` and 32 random bytes, base64url. */
-export async function createApiKey(db: Kysely<Database>, brandId: string): Promise<CreatedApiKey> {
+export async function createApiKey(
+  db: Kysely<Database>,
+  brandId: string,
+  options: { requireSignature?: boolean } = {},
+): Promise<CreatedApiKey> {
   const key = `flex_${randomBytes(32).toString('base64url')}`
   const id = randomUUID()
+  const signingSecret = options.requireSignature ? randomBytes(32).toString('base64url') : undefined
   await db
     .insertInto('api_keys')
-    .values({ id, brand_id: brandId, key_hash: hashKey(key) })
+    .values({ id, brand_id: brandId, key_hash: hashKey(key), signing_secret: signingSecret ?? null })
     .execute()
-  return { id, brandId, key }
+  return { id, brandId, key, ...(signingSecret === undefined ? {} : { signingSecret }) }
 }
 
 export async function revokeApiKey(db: Kysely<Database>, id: string): Promise<boolean> {
@@ -30,15 +37,28 @@ export async function revokeApiKey(db: Kysely<Database>, id: string): Promise<bo
   return result.numUpdatedRows > 0n
 }
 
-/** The brand a live key belongs to, or undefined for an unknown or revoked key. */
-export async function brandForKey(db: Kysely<Database>, key: string): Promise<string | undefined> {
+/** The brand a live key belongs to (and its signing secret, if it requires signatures). */
+export async function lookUpKey(
+  db: Kysely<Database>,
+  key: string,
+): Promise<{ brandId: string; signingSecret: string | null } | undefined> {
   const row = await db
     .selectFrom('api_keys')
-    .select('brand_id')
+    .select(['brand_id', 'signing_secret'])
     .where('key_hash', '=', hashKey(key))
     .where('revoked_at', 'is', null)
     .executeTakeFirst()
-  return row?.brand_id
+  return row && { brandId: row.brand_id, signingSecret: row.signing_secret }
+}
+
+/** Records a signature; false when it was seen before (a replayed request). */
+export async function firstUseOfSignature(db: Kysely<Database>, signature: string): Promise<boolean> {
+  const result = await db
+    .insertInto('request_signatures')
+    .values({ signature })
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst()
+  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n
 }
 
 function hashKey(key: string): string {

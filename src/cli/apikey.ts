@@ -7,12 +7,14 @@ export const apikeyCommand = defineCommand({
   name: 'apikey',
   summary: 'create or revoke API keys for the ingestion API',
   help: `Usage:
-  flex apikey create --brand ID [--json]
+  flex apikey create --brand ID [--require-signature] [--json]
   flex apikey revoke KEY_ID
 
 create prints a new key for the brand once; only its hash is stored, so keep it now. Send it as
-"Authorization: Bearer <key>". revoke disables a key by the id create printed.`,
-  options: { brand: { type: 'string' }, ...jsonOption },
+"Authorization: Bearer <key>". With --require-signature every request made with the key must also
+be signed with the signing secret printed alongside (docs/ingestion.md). revoke disables a key by
+the id create printed.`,
+  options: { brand: { type: 'string' }, 'require-signature': { type: 'boolean' }, ...jsonOption },
   allowPositionals: true,
   async run({ values, positionals }, context) {
     const [action, id, ...rest] = positionals
@@ -22,13 +24,14 @@ create prints a new key for the brand once; only its hash is stored, so keep it 
       const brandId = values.brand
       const created = await withDatabase(context, async (database) => {
         await getBrand(database.db, brandId)
-        return createApiKey(database.db, brandId)
+        return createApiKey(database.db, brandId, { requireSignature: values['require-signature'] ?? false })
       })
       if (values.json) context.print(JSON.stringify(created))
       else {
         context.print(`key id: ${created.id}`)
         context.print(`key:    ${created.key}`)
-        context.print('The key is shown only now; store it safely.')
+        if (created.signingSecret) context.print(`signing secret: ${created.signingSecret}`)
+        context.print('They are shown only now; store them safely.')
       }
       return exitCodes.ok
     }

@@ -220,8 +220,15 @@ export interface ApiKeysTable {
   id: string
   brand_id: string
   key_hash: string
+  /** Set when the key requires HMAC-signed requests. */
+  signing_secret: string | null
   created_at: ColumnType<Date, Date | string | undefined, never>
   revoked_at: Timestamp | null
+}
+
+export interface RequestSignaturesTable {
+  signature: string
+  seen_at: ColumnType<Date, Date | string | undefined, never>
 }
 
 export interface IdempotencyKeysTable {
@@ -252,6 +259,7 @@ export interface Database {
   outbox_events: OutboxEventsTable
   api_keys: ApiKeysTable
   idempotency_keys: IdempotencyKeysTable
+  request_signatures: RequestSignaturesTable
 }
 
 export type Brand = Selectable<BrandsTable>

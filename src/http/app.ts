@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
-import { brandForKey } from '../apikeys/api-key-repository.ts'
+import { firstUseOfSignature, lookUpKey } from '../apikeys/api-key-repository.ts'
 import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
 import { deleteCustomer } from '../ingest/delete-customer.ts'
@@ -9,6 +9,7 @@ import { contentHash, ingestBatch } from '../ingest/ingest-records.ts'
 import type { Logger } from '../logger.ts'
 import { ApiError, apiErrorBody } from './api-error.ts'
 import { openApiDocument } from './openapi.ts'
+import { signatureMatches, signatureToleranceSeconds, signRequest } from './request-signature.ts'
 
 export interface AppOptions {
   database: DatabaseHandle
@@ -46,10 +47,22 @@ export function buildApp(options: AppOptions): FastifyInstance {
     bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
   })
 
+  // Bodies are parsed from the raw text, which is kept for verifying request signatures.
+  const rawBodies = new WeakMap<FastifyRequest, string>()
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    rawBodies.set(request, body as string)
+    try {
+      done(null, JSON.parse(body as string))
+    } catch (error) {
+      done(new ApiError(400, `the body is not valid JSON: ${(error as Error).message}`), undefined)
+    }
+  })
   app.addContentTypeParser(
     ['application/x-ndjson', 'application/jsonl'],
     { parseAs: 'string' },
-    (_request, body, done) => {
+    (request, body, done) => {
+      rawBodies.set(request, body as string)
       const records: unknown[] = []
       for (const [i, line] of (body as string).split('\n').entries()) {
         if (line.trim() === '') continue
@@ -90,11 +103,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const header = request.headers.authorization
     const key = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined
     if (!key) throw new ApiError(401, 'Send an API key as "Authorization: Bearer <key>".')
-    const brand = await brandForKey(database.db, key)
-    if (!brand) throw new ApiError(401, 'The API key is unknown or revoked.')
-    if (brand !== request.params.brandId) {
+    const found = await lookUpKey(database.db, key)
+    if (!found) throw new ApiError(401, 'The API key is unknown or revoked.')
+    if (found.brandId !== request.params.brandId) {
       throw new ApiError(403, `This API key may not access brand ${request.params.brandId}.`)
     }
+    if (found.signingSecret !== null) await verifySignature(request, found.signingSecret)
     const now = Date.now()
     const window = windows.get(key)
     if (!window || now - window.start >= rateLimit.windowMs) windows.set(key, { start: now, count: 1 })
@@ -108,6 +122,24 @@ export function buildApp(options: AppOptions): FastifyInstance {
           'retry-after': String(retryAfter),
         },
       )
+    }
+  }
+
+  /** For keys that require it: a fresh timestamp, a matching HMAC, and no replay. */
+  async function verifySignature(request: FastifyRequest, secret: string): Promise<void> {
+    const timestamp = request.headers['x-flex-timestamp']
+    const signature = request.headers['x-flex-signature']
+    if (typeof timestamp !== 'string' || typeof signature !== 'string') {
+      throw new ApiError(401, 'This API key requires signed requests: send X-Flex-Timestamp and X-Flex-Signature.')
+    }
+    const skew = Math.abs(Date.now() / 1000 - Number(timestamp))
+    if (!Number.isFinite(skew) || skew > signatureToleranceSeconds) {
+      throw new ApiError(401, `X-Flex-Timestamp must be within ${signatureToleranceSeconds} s of the current time.`)
+    }
+    const expected = signRequest(secret, timestamp, request.method, request.url, rawBodies.get(request) ?? '')
+    if (!signatureMatches(expected, signature)) throw new ApiError(401, 'X-Flex-Signature does not match the request.')
+    if (!(await firstUseOfSignature(database.db, signature))) {
+      throw new ApiError(401, 'This signed request was already received; sign each request anew.')
     }
   }
 

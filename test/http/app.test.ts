@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiKey, revokeApiKey } from '../../src/apikeys/api-key-repository.ts'
 import { buildApp } from '../../src/http/app.ts'
+import { signRequest } from '../../src/http/request-signature.ts'
 import { addBrand } from '../support/fixtures.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
@@ -187,6 +188,35 @@ describe('ingestion API', () => {
     } finally {
       await limited.close()
     }
+  })
+
+  it('requires a fresh, matching, unreplayed HMAC signature for keys that ask for one', async () => {
+    const { db } = database.current.handle
+    const signed = await createApiKey(db, 'brand-a', { requireSignature: true })
+    const secret = signed.signingSecret as string
+    const body = JSON.stringify([{ id: 'SKU-S', name: 'Signiert', updated_at: at }])
+    const url = '/v1/brand-a/products'
+    const send = (headers: Record<string, string>) =>
+      app.inject({
+        method: 'POST',
+        url,
+        headers: { ...auth(signed.key), 'content-type': 'application/json', ...headers },
+        payload: body,
+      })
+    const now = String(Math.floor(Date.now() / 1000))
+    const unsigned = await send({})
+    expect(unsigned.statusCode).toBe(401)
+    expect(unsigned.json().description).toMatch(/requires signed requests/)
+    const good = { 'x-flex-timestamp': now, 'x-flex-signature': signRequest(secret, now, 'POST', url, body) }
+    expect((await send(good)).statusCode).toBe(200)
+    const replay = await send(good)
+    expect(replay.statusCode).toBe(401)
+    expect(replay.json().description).toMatch(/already received/)
+    const tampered = { 'x-flex-timestamp': now, 'x-flex-signature': signRequest(secret, now, 'POST', url, `${body} `) }
+    expect((await send(tampered)).json().description).toMatch(/does not match/)
+    const old = String(Number(now) - 3600)
+    const stale = { 'x-flex-timestamp': old, 'x-flex-signature': signRequest(secret, old, 'POST', url, body) }
+    expect((await send(stale)).json().description).toMatch(/within 300 s/)
   })
 
   it('serves its OpenAPI document, the same as the committed schemas/openapi.json', async () => {
