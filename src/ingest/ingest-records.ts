@@ -116,35 +116,13 @@ export async function ingestBatch(
         )
         .execute()
       const current = new Map(stored.map((row) => [row.id as string, row]))
+      const changed: Changed[] = []
       for (const { index, record, hash } of valid) {
-        const existing = current.get(record.id)
-        const outcome = classify(existing, record, hash)
+        const outcome = classify(current.get(record.id), record, hash)
         outcomes.push({ index, id: record.id, outcome })
-        if (outcome === 'created' || outcome === 'updated') {
-          await write(tx, brandId, entity, record, hash)
-          await tx
-            .insertInto('outbox_events')
-            .values({
-              id: randomUUID(),
-              brand_id: brandId,
-              event_type: `${entity.eventPrefix}.${outcome === 'created' ? 'CREATED' : 'UPDATED'}`,
-              entity_type: entity.type,
-              entity_id: record.id,
-              payload: JSON.stringify(record),
-            })
-            .execute()
-        }
-        if (outcome === 'created') {
-          await tx
-            .updateTable('entity_references')
-            .set({ resolved_at: sql`now()` })
-            .where('brand_id', '=', brandId)
-            .where('target_type', '=', entity.type)
-            .where('target_id', '=', record.id)
-            .where('resolved_at', 'is', null)
-            .execute()
-        }
+        if (outcome === 'created' || outcome === 'updated') changed.push({ record, hash, outcome })
       }
+      if (changed.length > 0) await writeChanges(tx, brandId, entity, changed)
     }
     const sorted = sortByIndex(outcomes)
     if (idempotency) {
@@ -180,55 +158,113 @@ function classify(
   return hash > (existing.content_hash ?? '') ? 'updated' : 'stale'
 }
 
-async function write(
+interface Changed {
+  record: ParsedRecord
+  hash: string
+  outcome: 'created' | 'updated'
+}
+
+/** Bind parameters per statement stay well under PostgreSQL's 65,535. */
+const maxParameters = 30_000
+
+function chunks<T>(items: readonly T[], columnsPerItem: number): T[][] {
+  const size = Math.max(1, Math.floor(maxParameters / Math.max(1, columnsPerItem)))
+  const result: T[][] = []
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size))
+  return result
+}
+
+/**
+ * Writes a batch's created and updated records set-wise: the rows, their child rows, their
+ * references (resolved at once where the target exists, this batch included), their outbox
+ * events, and the resolution of references that were waiting for the created ones.
+ */
+async function writeChanges(
   tx: AnyTransaction,
   brandId: string,
   entity: EntityDefinition,
-  record: ParsedRecord,
-  hash: string,
+  changed: Changed[],
 ): Promise<void> {
-  const columns = entity.columns(record)
-  await tx
-    .insertInto(entity.table)
-    .values({
-      brand_id: brandId,
-      id: record.id,
-      ...columns,
-      source_updated_at: record.updated_at,
-      content_hash: hash,
-    })
-    .onConflict((oc) =>
-      oc.columns(['brand_id', 'id']).doUpdateSet({
-        ...columns,
-        source_updated_at: record.updated_at,
-        content_hash: hash,
-      }),
-    )
-    .execute()
+  const ids = changed.map((c) => c.record.id)
+  const rows = changed.map(({ record, hash }) => ({
+    brand_id: brandId,
+    id: record.id,
+    ...entity.columns(record),
+    source_updated_at: record.updated_at,
+    content_hash: hash,
+  }))
+  const columns = Object.keys(rows[0] ?? {}).filter((c) => c !== 'brand_id' && c !== 'id')
+  for (const chunk of chunks(rows, columns.length + 2)) {
+    await tx
+      .insertInto(entity.table)
+      .values(chunk)
+      .onConflict((oc) =>
+        oc
+          .columns(['brand_id', 'id'])
+          .doUpdateSet((eb) => Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}`)]))),
+      )
+      .execute()
+  }
+
   if (entity.children) {
     const { table, parentColumn } = entity.children
-    await tx.deleteFrom(table).where('brand_id', '=', brandId).where(parentColumn, '=', record.id).execute()
-    const rows = entity.children.rows(record)
-    if (rows.length > 0) {
-      await tx
-        .insertInto(table)
-        .values(rows.map((row) => ({ brand_id: brandId, [parentColumn]: record.id, ...row })))
-        .execute()
+    for (const chunk of chunks(ids, 1)) {
+      await tx.deleteFrom(table).where('brand_id', '=', brandId).where(parentColumn, 'in', chunk).execute()
+    }
+    const childRows = changed.flatMap(
+      ({ record }) =>
+        entity.children?.rows(record).map((row) => ({ brand_id: brandId, [parentColumn]: record.id, ...row })) ?? [],
+    )
+    for (const chunk of chunks(childRows, Object.keys(childRows[0] ?? {}).length)) {
+      if (chunk.length > 0) await tx.insertInto(table).values(chunk).execute()
     }
   }
-  await tx
-    .deleteFrom('entity_references')
-    .where('brand_id', '=', brandId)
-    .where('source_type', '=', entity.type)
-    .where('source_id', '=', record.id)
-    .execute()
-  for (const reference of dedupe(entity.references(record))) {
-    const target = entityTable(reference.targetType)
-    await sql`
-      insert into entity_references (brand_id, source_type, source_id, field, target_type, target_id, resolved_at)
-      values (${brandId}, ${entity.type}, ${record.id}, ${reference.field}, ${reference.targetType}, ${reference.targetId},
-              case when exists (select 1 from ${sql.table(target)} where brand_id = ${brandId} and id = ${reference.targetId})
-                   then now() end)`.execute(tx)
+
+  for (const chunk of chunks(ids, 1)) {
+    await tx
+      .deleteFrom('entity_references')
+      .where('brand_id', '=', brandId)
+      .where('source_type', '=', entity.type)
+      .where('source_id', 'in', chunk)
+      .execute()
+  }
+  const references = changed.flatMap(({ record }) =>
+    dedupe(entity.references(record)).map((r) => ({ ...r, sourceId: record.id })),
+  )
+  const byTarget = Map.groupBy(references, (r) => r.targetType)
+  for (const [targetType, group] of byTarget) {
+    for (const chunk of chunks(group, 3)) {
+      const values = sql.join(chunk.map((r) => sql`(${r.sourceId}, ${r.field}, ${r.targetId})`))
+      await sql`
+        insert into entity_references (brand_id, source_type, source_id, field, target_type, target_id, resolved_at)
+        select ${brandId}, ${entity.type}, v.source_id, v.field, ${targetType}, v.target_id,
+               case when exists (select 1 from ${sql.table(targetType)} t where t.brand_id = ${brandId} and t.id = v.target_id)
+                    then now() end
+        from (values ${values}) as v(source_id, field, target_id)`.execute(tx)
+    }
+  }
+
+  const events = changed.map(({ record, outcome }) => ({
+    id: randomUUID(),
+    brand_id: brandId,
+    event_type: `${entity.eventPrefix}.${outcome === 'created' ? 'CREATED' : 'UPDATED'}`,
+    entity_type: entity.type,
+    entity_id: record.id,
+    payload: JSON.stringify(record),
+  }))
+  for (const chunk of chunks(events, 6)) await tx.insertInto('outbox_events').values(chunk).execute()
+
+  const created = changed.filter((c) => c.outcome === 'created').map((c) => c.record.id)
+  for (const chunk of chunks(created, 1)) {
+    if (chunk.length === 0) continue
+    await tx
+      .updateTable('entity_references')
+      .set({ resolved_at: sql`now()` })
+      .where('brand_id', '=', brandId)
+      .where('target_type', '=', entity.type)
+      .where('target_id', 'in', chunk)
+      .where('resolved_at', 'is', null)
+      .execute()
   }
 }
 
@@ -240,11 +276,6 @@ function dedupe<T extends { field: string; targetId: string }>(references: T[]):
     seen.add(key)
     return true
   })
-}
-
-/** Entity types are also their table names. */
-function entityTable(type: string): string {
-  return type
 }
 
 /** A stable hash of a record's content: keys sorted, so field order in the input does not matter. */
