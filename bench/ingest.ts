@@ -1,0 +1,243 @@
+// Ingestion benchmark, same-run ratios (issue 4):
+//   file:    N customers (CSV) and N transactions (NDJSON), half of the transactions arriving before
+//            their customer, through `ingestFile`, against PostgreSQL's COPY FROM of the same customer
+//            CSV and a flat transactions CSV into unlogged staging tables plus one
+//            INSERT ... SELECT ... ON CONFLICT merge each;
+//   api:     POST batches of 1,000 customers to the HTTP API from a local client (4 in flight);
+//   resolve: ingesting N customers that each resolve a waiting transaction, against N customers
+//            that resolve nothing.
+// The last line is one JSON object.
+//
+//   npm run bench:ingest -- [--rows N]        (default 100,000; the issue's figure is 1,000,000)
+
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { parseArgs } from 'node:util'
+import { sql } from 'kysely'
+import pg from 'pg'
+import { from as copyFrom } from 'pg-copy-streams'
+import { createApiKey } from '../src/apikeys/api-key-repository.ts'
+import { upsertBrand } from '../src/brands/brand-repository.ts'
+import { type DatabaseHandle, openDatabase } from '../src/db/connect.ts'
+import { migrateToLatest } from '../src/db/migrate.ts'
+import { buildApp } from '../src/http/app.ts'
+import { entities } from '../src/ingest/entities/index.ts'
+import { ingestFile } from '../src/ingest/ingest-file.ts'
+import { ingestRecords } from '../src/ingest/ingest-records.ts'
+
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000' } } })
+const rows = Number(values.rows)
+if (!Number.isInteger(rows) || rows < 1000) throw new Error(`--rows must be an integer >= 1000, got ${values.rows}`)
+const at = '2026-11-21T09:00:00Z'
+const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const benchUrl = Object.assign(new URL(serverUrl), { pathname: '/flex_bench_ingest' }).toString()
+const folder = await mkdtemp(path.join(tmpdir(), 'flex-bench-ingest-'))
+
+const handle = await freshDatabase()
+try {
+  const files = await writeFiles()
+  console.log(`file ingest: ${rows} customers + ${rows} transactions`)
+  const fileSeconds = await timed(async () => {
+    await ingestInto('file', entities.transactions, files.transactionsEarly)
+    await ingestInto('file', entities.customers, files.customers)
+    await ingestInto('file', entities.transactions, files.transactionsLate)
+  })
+  const copySeconds = await timed(() => copyAndMerge(files))
+  console.log(`  ingestFile ${round(fileSeconds)} s; COPY + merge ${round(copySeconds)} s`)
+
+  console.log('api: batches of 1,000 customers, 4 in flight')
+  const api = await apiRun()
+  console.log(`  ${api.recordsPerSecond} records/s, p99 ${api.p99} ms`)
+
+  console.log('resolve: customers that resolve waiting transactions vs customers that resolve none')
+  const resolve = await resolveRun()
+  console.log(`  plain ${round(resolve.plain)} s, resolving ${round(resolve.resolving)} s`)
+
+  const summary = {
+    rows,
+    file_seconds: round(fileSeconds),
+    copy_merge_seconds: round(copySeconds),
+    file_ratio_to_copy: round(copySeconds / fileSeconds),
+    api_records_per_s: api.recordsPerSecond,
+    api_p99_ms: api.p99,
+    resolve_overhead: round(resolve.resolving / resolve.plain - 1),
+    node: process.version,
+  }
+  console.log(JSON.stringify(summary))
+} finally {
+  await handle.close()
+  await rm(folder, { recursive: true, force: true })
+}
+
+async function freshDatabase(): Promise<DatabaseHandle> {
+  const admin = new pg.Client({ connectionString: serverUrl })
+  await admin.connect()
+  await admin.query('drop database if exists flex_bench_ingest with (force)')
+  await admin.query('create database flex_bench_ingest')
+  await admin.end()
+  const database = await openDatabase({ url: benchUrl })
+  await migrateToLatest(database.db)
+  for (const id of ['file', 'copy', 'api', 'plain', 'resolving'])
+    await upsertBrand(database.db, { id, timezone: 'UTC' })
+  return database
+}
+
+async function writeFiles() {
+  const customerLines = ['id,email,first_name,last_name,email_consent,updated_at']
+  for (let i = 0; i < rows; i++) customerLines.push(`C-${i},c${i}@example.com,Zoë,"Smith, Jr.",true,${at}`)
+  const transaction = (i: number) =>
+    JSON.stringify({
+      id: `T-${i}`,
+      customer_id: `C-${i}`,
+      occurred_at: at,
+      status: 'completed',
+      currency: 'EUR',
+      total_amount: '9.99',
+      items: [{ sku: `S-${i % 1000}`, quantity: 1, unit_price: '9.99', amount: '9.99' }],
+      updated_at: at,
+    })
+  const half = Math.floor(rows / 2)
+  const early = Array.from({ length: half }, (_, i) => transaction(i)).join('\n')
+  const late = Array.from({ length: rows - half }, (_, i) => transaction(half + i)).join('\n')
+  const flat = ['id,customer_id,occurred_at,status,currency,total_amount']
+  for (let i = 0; i < rows; i++) flat.push(`T-${i},C-${i},${at},completed,EUR,9.99`)
+  const files = {
+    customers: path.join(folder, 'customers.csv'),
+    transactionsEarly: path.join(folder, 'transactions-early.ndjson'),
+    transactionsLate: path.join(folder, 'transactions-late.ndjson'),
+    transactionsFlat: path.join(folder, 'transactions.csv'),
+  }
+  await writeFile(files.customers, `${customerLines.join('\n')}\n`)
+  await writeFile(files.transactionsEarly, `${early}\n`)
+  await writeFile(files.transactionsLate, `${late}\n`)
+  await writeFile(files.transactionsFlat, `${flat.join('\n')}\n`)
+  return files
+}
+
+async function ingestInto(
+  brandId: string,
+  entity: (typeof entities)[keyof typeof entities],
+  file: string,
+): Promise<void> {
+  const summary = await ingestFile({ db: handle.db, brandId, entity, path: file, rejectsPath: `${file}.rejects` })
+  if (summary.rejected > 0) throw new Error(`${summary.rejected} lines of ${file} were rejected`)
+}
+
+/** The baseline: COPY into unlogged staging tables, then one merge per entity. */
+async function copyAndMerge(files: Awaited<ReturnType<typeof writeFiles>>): Promise<void> {
+  const client = await handle.pool.connect()
+  try {
+    await client.query(`create unlogged table staging_customers (id text, email text, first_name text, last_name text,
+      email_consent boolean, updated_at timestamptz)`)
+    await client.query(`create unlogged table staging_transactions (id text, customer_id text, occurred_at timestamptz,
+      status text, currency text, total_amount numeric)`)
+    const { createReadStream } = await import('node:fs')
+    await pipeline(
+      createReadStream(files.customers),
+      client.query(copyFrom('copy staging_customers from stdin with (format csv, header)')),
+    )
+    await pipeline(
+      createReadStream(files.transactionsFlat),
+      client.query(copyFrom('copy staging_transactions from stdin with (format csv, header)')),
+    )
+    await client.query(`insert into customers (brand_id, id, email, first_name, last_name, email_consent, source_updated_at)
+      select 'copy', id, email, first_name, last_name, email_consent, updated_at from staging_customers
+      on conflict (brand_id, id) do update set email = excluded.email, first_name = excluded.first_name,
+        last_name = excluded.last_name, email_consent = excluded.email_consent, source_updated_at = excluded.source_updated_at`)
+    await client.query(`insert into transactions (brand_id, id, customer_id, occurred_at, status, currency, total_amount, source_updated_at)
+      select 'copy', id, customer_id, occurred_at, status, currency, total_amount, occurred_at from staging_transactions
+      on conflict (brand_id, id) do update set customer_id = excluded.customer_id, status = excluded.status,
+        total_amount = excluded.total_amount`)
+  } finally {
+    client.release()
+  }
+}
+
+async function apiRun(): Promise<{ recordsPerSecond: number; p99: number }> {
+  const { key } = await createApiKey(handle.db, 'api')
+  const app = buildApp({ database: handle, rateLimit: { requests: 1_000_000, windowMs: 60_000 } })
+  const address = await app.listen({ host: '127.0.0.1', port: 0 })
+  const batches = Math.max(4, Math.floor(rows / 1000))
+  const latencies: number[] = []
+  let next = 0
+  const started = performance.now()
+  async function client(): Promise<void> {
+    for (let b = next++; b < batches; b = next++) {
+      const body = JSON.stringify(
+        Array.from({ length: 1000 }, (_, i) => ({
+          id: `A-${b}-${i}`,
+          email: `a${b}.${i}@example.com`,
+          updated_at: at,
+        })),
+      )
+      const t = performance.now()
+      const response = await fetch(`${address}/v1/api/customers`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body,
+      })
+      await response.arrayBuffer()
+      if (response.status !== 200) throw new Error(`API answered ${response.status}`)
+      latencies.push(performance.now() - t)
+    }
+  }
+  await Promise.all(Array.from({ length: 4 }, client))
+  const seconds = (performance.now() - started) / 1000
+  await app.close()
+  latencies.sort((a, b) => a - b)
+  return {
+    recordsPerSecond: Math.round((batches * 1000) / seconds),
+    p99: Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? 0),
+  }
+}
+
+async function resolveRun(): Promise<{ plain: number; resolving: number }> {
+  const n = Math.min(rows, 100_000)
+  const customers = (brand: string) =>
+    Array.from({ length: n }, (_, i) => ({ id: `R-${i}`, email: `r${i}@example.com`, updated_at: at, _brand: brand }))
+  // Waiting transactions for the resolving brand only.
+  for (let i = 0; i < n; i += 1000) {
+    await ingestRecords(
+      handle.db,
+      'resolving',
+      entities.transactions,
+      Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
+        id: `RT-${i + j}`,
+        customer_id: `R-${i + j}`,
+        occurred_at: at,
+        status: 'completed',
+        currency: 'EUR',
+        total_amount: '1.00',
+        items: [],
+        updated_at: at,
+      })),
+    )
+  }
+  const load = async (brand: string) =>
+    timed(async () => {
+      const all = customers(brand).map(({ _brand, ...c }) => c)
+      for (let i = 0; i < n; i += 1000)
+        await ingestRecords(handle.db, brand, entities.customers, all.slice(i, i + 1000))
+    })
+  const plain = await load('plain')
+  const resolving = await load('resolving')
+  const waiting = await sql<{
+    n: string
+  }>`select count(*) as n from entity_references where brand_id = 'resolving' and resolved_at is null`.execute(
+    handle.db,
+  )
+  if (Number(waiting.rows[0]?.n) !== 0) throw new Error('references were left waiting')
+  return { plain, resolving }
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now()
+  await work()
+  return (performance.now() - started) / 1000
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000
+}
