@@ -17,6 +17,9 @@ async function file(name: string, contents: string | Buffer): Promise<string> {
   return full
 }
 
+const load = (brandId: string, entity: keyof typeof entities, path: string) =>
+  ingestFile({ db: db(), brandId, entity: entities[entity], path, rejectsPath: `${path}.rejects.ndjson` })
+
 const rejectsOf = async (summary: { rejectsPath: string | undefined }) =>
   summary.rejectsPath
     ? (await readFile(summary.rejectsPath, 'utf8'))
@@ -38,13 +41,7 @@ describe('ingestFile', () => {
       'Break",,,2026-11-21T09:00:00Z',
     ].join('\n')
     const path = await file('customers.csv', csv)
-    const summary = await ingestFile({
-      db: db(),
-      brandId: 'csv-shop',
-      entity: entities.customers,
-      path,
-      rejectsPath: `${path}.rejects.ndjson`,
-    })
+    const summary = await load('csv-shop', 'customers', path)
     expect(summary).toMatchObject({ lines: 5, created: 2, rejected: 3 })
     const rejects = await rejectsOf(summary)
     expect(rejects.map((r: { line: number }) => r.line)).toEqual([3, 4, 5])
@@ -77,25 +74,13 @@ describe('ingestFile', () => {
       })
     const body = [tx('T-1'), '{"id": "T-2", broken', tx('T-3'), ''].join('\n')
     const path = await file('transactions.ndjson.gz', gzipSync(body))
-    const summary = await ingestFile({
-      db: db(),
-      brandId: 'ndjson-shop',
-      entity: entities.transactions,
-      path,
-      rejectsPath: `${path}.rejects.ndjson`,
-    })
+    const summary = await load('ndjson-shop', 'transactions', path)
     expect(summary).toMatchObject({ lines: 3, created: 2, rejected: 1 })
     expect((await rejectsOf(summary))[0]).toMatchObject({
       line: 2,
       errors: [{ field: '(line)', message: expect.stringMatching(/malformed JSON/) }],
     })
-    const again = await ingestFile({
-      db: db(),
-      brandId: 'ndjson-shop',
-      entity: entities.transactions,
-      path,
-      rejectsPath: `${path}.rejects.ndjson`,
-    })
+    const again = await load('ndjson-shop', 'transactions', path)
     expect(again).toMatchObject({ created: 0, unchanged: 2, rejected: 1 })
   })
 })
