@@ -57,10 +57,8 @@ export async function ingestFile(options: IngestFileOptions): Promise<FileIngest
   }
   const batchSize = options.batchSize ?? 1_000
   // Unreadable lines wait in the batch too, so the rejects file lists lines in file order.
-  let batch: ReadItem[] = []
-  const flush = async () => {
-    if (batch.length === 0) return
-    const readable = batch.filter((item): item is Extract<ReadItem, { record: unknown }> => 'record' in item)
+  const store = async (items: ReadItem[]) => {
+    const readable = items.filter((item): item is Extract<ReadItem, { record: unknown }> => 'record' in item)
     const outcomes = await ingestRecords(
       options.db,
       options.brandId,
@@ -68,15 +66,27 @@ export async function ingestFile(options: IngestFileOptions): Promise<FileIngest
       readable.map((item) => item.record),
     )
     const errors = new Map<number, { field: string; message: string }[]>()
-    for (const item of batch) if ('error' in item) errors.set(item.line, [{ field: '(line)', message: item.error }])
+    for (const item of items) if ('error' in item) errors.set(item.line, [{ field: '(line)', message: item.error }])
     for (const outcome of outcomes) {
       const line = (readable[outcome.index] as { line: number }).line
       if (outcome.outcome === 'rejected') errors.set(line, outcome.errors)
       else summary[outcome.outcome]++
     }
     for (const line of [...errors.keys()].sort((a, b) => a - b)) await reject(line, errors.get(line) ?? [])
-    batch = []
     options.onProgress?.(summary)
+  }
+  // One batch is stored while the next is read and parsed; batches are stored strictly in file
+  // order, so a record that appears twice ends in its later version.
+  let batch: ReadItem[] = []
+  let storing: Promise<void> = Promise.resolve()
+  const flush = async () => {
+    const items = batch
+    batch = []
+    await storing
+    storing = items.length > 0 ? store(items) : Promise.resolve()
+    // Its failure is awaited (and thrown) at the next flush; this only keeps it from counting as
+    // unhandled while the next batch is read.
+    storing.catch(() => {})
   }
   try {
     for await (const item of readRecords(options.path)) {
@@ -85,6 +95,7 @@ export async function ingestFile(options: IngestFileOptions): Promise<FileIngest
       if (batch.length >= batchSize) await flush()
     }
     await flush()
+    await storing
   } finally {
     rejects.end()
     await once(rejects, 'close')
