@@ -38,6 +38,8 @@ const configSchema = z.object({
       .regex(/^[1-9]\d*$/)
       .optional(),
   ),
+  /** Port `flex serve` listens on. */
+  PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65_535).default(8080)),
   /** pino level: trace, debug, info, warn, error, fatal or silent. */
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,

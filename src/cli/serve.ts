@@ -11,11 +11,7 @@ Serves the ingestion API (docs/ingestion.md) on 0.0.0.0:$PORT (default 8080) unt
 SIGINT, then finishes the requests in flight and exits 0.`,
   options: {},
   async run(_args, context) {
-    const port = Number(process.env.PORT ?? 8080)
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-      context.print(`PORT must be a port number, got "${process.env.PORT}"`)
-      return 2
-    }
+    const port = context.config.PORT
     return withDatabase(context, async (database) => {
       const app = buildApp({ database, log: context.log })
       await app.listen({ host: '0.0.0.0', port })
