@@ -194,17 +194,7 @@ async function writeChanges(
     content_hash: hash,
   }))
   const columns = Object.keys(rows[0] ?? {}).filter((c) => c !== 'brand_id' && c !== 'id')
-  for (const chunk of chunks(rows, columns.length + 2)) {
-    await tx
-      .insertInto(entity.table)
-      .values(chunk)
-      .onConflict((oc) =>
-        oc
-          .columns(['brand_id', 'id'])
-          .doUpdateSet((eb) => Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}`)]))),
-      )
-      .execute()
-  }
+  await insertRows(tx, entity.table, rows, { conflict: ['brand_id', 'id'], update: columns })
 
   if (entity.children) {
     const { table, parentColumn } = entity.children
@@ -250,9 +240,9 @@ async function writeChanges(
     event_type: `${entity.eventPrefix}.${outcome === 'created' ? 'CREATED' : 'UPDATED'}`,
     entity_type: entity.type,
     entity_id: record.id,
-    payload: JSON.stringify(record),
+    payload: record,
   }))
-  for (const chunk of chunks(events, 6)) await tx.insertInto('outbox_events').values(chunk).execute()
+  await insertRows(tx, 'outbox_events', events)
 
   const created = changed.filter((c) => c.outcome === 'created').map((c) => c.record.id)
   for (const chunk of chunks(created, 1)) {
@@ -266,6 +256,49 @@ async function writeChanges(
       .where('resolved_at', 'is', null)
       .execute()
   }
+}
+
+/**
+ * Inserts many rows with one bind parameter: the rows as a JSON array, unpacked by
+ * jsonb_to_recordset with the table's own column types. PostgreSQL plans this far faster than a
+ * VALUES list of thousands of parameters (measured: the row upsert and the outbox insert were
+ * three quarters of an ingest batch's time).
+ */
+async function insertRows(
+  tx: AnyTransaction,
+  table: string,
+  rows: Record<string, unknown>[],
+  upsert?: { conflict: string[]; update: string[] },
+): Promise<void> {
+  if (rows.length === 0) return
+  const names = Object.keys(rows[0] as Record<string, unknown>)
+  const types = await columnTypes(tx, table)
+  const definition = sql.join(names.map((n) => sql`${sql.id(n)} ${sql.raw(types.get(n) ?? 'text')}`))
+  const columns = sql.join(names.map((n) => sql.id(n)))
+  const onConflict = upsert
+    ? sql`on conflict (${sql.join(upsert.conflict.map((c) => sql.id(c)))}) do update set ${sql.join(
+        upsert.update.map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`),
+      )}`
+    : sql``
+  await sql`
+    insert into ${sql.table(table)} (${columns})
+    select ${columns} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(${definition})
+    ${onConflict}`.execute(tx)
+}
+
+const typeCache = new Map<string, Map<string, string>>()
+
+/** A table's column types as SQL (numeric(14,2), timestamp with time zone, ...), read once. */
+async function columnTypes(tx: AnyTransaction, table: string): Promise<Map<string, string>> {
+  let types = typeCache.get(table)
+  if (!types) {
+    const result = await sql<{ name: string; type: string }>`
+      select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
+      where attrelid = ${table}::regclass and attnum > 0 and not attisdropped`.execute(tx)
+    types = new Map(result.rows.map((r) => [r.name, r.type]))
+    typeCache.set(table, types)
+  }
+  return types
 }
 
 function dedupe<T extends { field: string; targetId: string }>(references: T[]): T[] {

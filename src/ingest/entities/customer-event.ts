@@ -23,7 +23,7 @@ export const customerEvents = defineEntity({
     customer_id: r.customer_id,
     event_type: r.event_type,
     occurred_at: r.occurred_at,
-    properties: JSON.stringify(r.properties ?? {}),
+    properties: r.properties ?? {},
   }),
   references: (r) => [{ field: 'customer_id', targetType: 'customers', targetId: r.customer_id }],
 })

@@ -34,7 +34,7 @@ export const customers = defineEntity({
     birth_date: r.birth_date ?? null,
     email_consent: r.email_consent ?? false,
     sms_consent: r.sms_consent ?? false,
-    attributes: JSON.stringify(r.attributes ?? {}),
+    attributes: r.attributes ?? {},
   }),
   references: () => [],
 })

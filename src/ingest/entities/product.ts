@@ -25,7 +25,7 @@ export const products = defineEntity({
     category: r.category ?? null,
     price: r.price ?? null,
     currency: r.currency ?? null,
-    attributes: JSON.stringify(r.attributes ?? {}),
+    attributes: r.attributes ?? {},
   }),
   references: () => [],
 })
