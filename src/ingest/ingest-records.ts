@@ -205,9 +205,7 @@ async function writeChanges(
       ({ record }) =>
         entity.children?.rows(record).map((row) => ({ brand_id: brandId, [parentColumn]: record.id, ...row })) ?? [],
     )
-    for (const chunk of chunks(childRows, Object.keys(childRows[0] ?? {}).length)) {
-      if (chunk.length > 0) await tx.insertInto(table).values(chunk).execute()
-    }
+    await insertRows(tx, table, childRows)
   }
 
   for (const chunk of chunks(ids, 1)) {
@@ -223,15 +221,13 @@ async function writeChanges(
   )
   const byTarget = Map.groupBy(references, (r) => r.targetType)
   for (const [targetType, group] of byTarget) {
-    for (const chunk of chunks(group, 3)) {
-      const values = sql.join(chunk.map((r) => sql`(${r.sourceId}, ${r.field}, ${r.targetId})`))
-      await sql`
-        insert into entity_references (brand_id, source_type, source_id, field, target_type, target_id, resolved_at)
-        select ${brandId}, ${entity.type}, v.source_id, v.field, ${targetType}, v.target_id,
-               case when exists (select 1 from ${sql.table(targetType)} t where t.brand_id = ${brandId} and t.id = v.target_id)
-                    then now() end
-        from (values ${values}) as v(source_id, field, target_id)`.execute(tx)
-    }
+    const values = JSON.stringify(group.map((r) => ({ source_id: r.sourceId, field: r.field, target_id: r.targetId })))
+    await sql`
+      insert into entity_references (brand_id, source_type, source_id, field, target_type, target_id, resolved_at)
+      select ${brandId}, ${entity.type}, v.source_id, v.field, ${targetType}, v.target_id,
+             case when exists (select 1 from ${sql.table(targetType)} t where t.brand_id = ${brandId} and t.id = v.target_id)
+                  then now() end
+      from jsonb_to_recordset(${values}::jsonb) as v(source_id text, field text, target_id text)`.execute(tx)
   }
 
   const events = changed.map(({ record, outcome }) => ({
