@@ -1,8 +1,7 @@
 import { exitCodes } from '../errors.ts'
 import { type BackfillDay, type BackfillProgress, backfill } from '../exports/backfill.ts'
-import { isValidDate } from '../exports/day-window.ts'
 import { openDestination } from '../storage/open-destination.ts'
-import { defineCommand, jsonOption, usageError, withDatabase } from './command.ts'
+import { checkDateFlag, defineCommand, jsonOption, usageError, withDatabase } from './command.ts'
 
 const maxDays = 3_660
 
@@ -43,8 +42,7 @@ same command again to retry just the failed days); 2 bad arguments.`,
       ['--to', to],
     ] as const) {
       if (value === undefined) throw usageError('backfill', `${flag} is required`)
-      if (!isValidDate(value))
-        throw usageError('backfill', `${flag} must be a calendar date YYYY-MM-DD, got "${value}"`)
+      checkDateFlag('backfill', flag, value)
     }
     if ((from as string) > (to as string)) throw usageError('backfill', `--from ${from} is after --to ${to}`)
     const days = (Date.parse(to as string) - Date.parse(from as string)) / 86_400_000 + 1

@@ -2,6 +2,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util'
 import type { Config } from '../config.ts'
 import { type DatabaseHandle, openDatabase } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
+import { isValidDate } from '../exports/day-window.ts'
 import type { Logger } from '../logger.ts'
 
 /** What every command gets: parsed config, a logger, a way to open the database, and stdout. */
@@ -64,6 +65,13 @@ export async function withDatabase<T>(
     return await work(database)
   } finally {
     await database.close()
+  }
+}
+
+/** Fails with a usage error unless an optional date flag is a real calendar date. */
+export function checkDateFlag(command: string, flag: string, value: string | undefined): void {
+  if (value !== undefined && !isValidDate(value)) {
+    throw usageError(command, `${flag} must be a calendar date YYYY-MM-DD, got "${value}"`)
   }
 }
 

@@ -1,8 +1,7 @@
-import { isValidDate } from '../exports/day-window.ts'
 import { exportBrands } from '../exports/export-brands.ts'
 import { parseShard } from '../exports/shard.ts'
 import { openDestination } from '../storage/open-destination.ts'
-import { defineCommand, jsonOption, usageError, withDatabase } from './command.ts'
+import { checkDateFlag, defineCommand, jsonOption, withDatabase } from './command.ts'
 import { exportExitCode, exportSummaryJson, exportSummaryLines } from './export-summary.ts'
 
 export const exportCommand = defineCommand({
@@ -33,9 +32,7 @@ quarantined (listed in the manifest and under <brand>/_quarantine/).`,
     ...jsonOption,
   },
   async run({ values }, context) {
-    if (values.date !== undefined && !isValidDate(values.date)) {
-      throw usageError('export', `--date must be a calendar date YYYY-MM-DD, got "${values.date}"`)
-    }
+    checkDateFlag('export', '--date', values.date)
     const destination = openDestination(values.dest ?? context.config.FLEX_EXPORT_DEST)
     const { CLOUD_RUN_TASK_INDEX: taskIndex, CLOUD_RUN_TASK_COUNT: taskCount } = context.config
     const shardSpec = values.shard ?? (taskCount === undefined ? undefined : `${taskIndex ?? 0}/${taskCount}`)

@@ -1,6 +1,5 @@
-import { isValidDate } from '../exports/day-window.ts'
 import { listRuns } from '../exports/export-runs.ts'
-import { defineCommand, jsonOption, usageError, withDatabase } from './command.ts'
+import { checkDateFlag, defineCommand, jsonOption, usageError, withDatabase } from './command.ts'
 
 export const runsCommand = defineCommand({
   name: 'runs',
@@ -22,9 +21,7 @@ Lists recorded export attempts, newest first (default: the last 100).
     ...jsonOption,
   },
   async run({ values }, context) {
-    if (values.date !== undefined && !isValidDate(values.date)) {
-      throw usageError('runs', `--date must be a calendar date YYYY-MM-DD, got "${values.date}"`)
-    }
+    checkDateFlag('runs', '--date', values.date)
     const limit = values.limit === undefined ? 100 : Number(values.limit)
     if (!Number.isInteger(limit) || limit < 1) throw usageError('runs', `--limit must be a positive integer`)
     const runs = await withDatabase(context, (database) =>

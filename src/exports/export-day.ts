@@ -61,7 +61,7 @@ export async function exportDay(options: ExportDayOptions): Promise<ExportDayRes
     destination: options.destination.description,
   })
   try {
-    const result = await exportLockedDay({ ...options, runId })
+    const result = await exportLockedDay({ ...options, runId, now })
     await finishRun(db, runId, now(), {
       files: result.manifest.files.length,
       rows: result.rows,
@@ -75,11 +75,12 @@ export async function exportDay(options: ExportDayOptions): Promise<ExportDayRes
   }
 }
 
-async function exportLockedDay(options: ExportDayOptions & { runId: string }): Promise<ExportDayResult> {
-  const { brand, date, destination, database, runId } = options
+async function exportLockedDay(
+  options: ExportDayOptions & { runId: string; now: () => Date },
+): Promise<ExportDayResult> {
+  const { brand, date, destination, database, runId, now } = options
   const gzip = options.gzip ?? false
   const files = options.files ?? exportFiles
-  const now = options.now ?? (() => new Date())
   const window = dayWindow(date, brand.timezone)
   const log = options.log.child({ brand: brand.id, date, run_id: runId })
 
