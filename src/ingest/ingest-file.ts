@@ -55,7 +55,7 @@ export async function ingestFile(options: IngestFileOptions): Promise<FileIngest
     summary.rejectsPath = options.rejectsPath
     if (!rejects.write(`${JSON.stringify({ line, errors })}\n`)) await once(rejects, 'drain')
   }
-  const batchSize = options.batchSize ?? 1_000
+  const batchSize = options.batchSize ?? 5_000
   // Unreadable lines wait in the batch too, so the rejects file lists lines in file order.
   const store = async (items: ReadItem[]) => {
     const readable = items.filter((item): item is Extract<ReadItem, { record: unknown }> => 'record' in item)

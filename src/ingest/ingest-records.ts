@@ -1,8 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { Database } from '../db/database.ts'
 import { FlexError } from '../errors.ts'
 import type { EntityDefinition, ParsedRecord } from './entity-definition.ts'
+import { eventId } from './event-id.ts'
 
 export type RecordOutcome =
   | { index: number; id: string; outcome: 'created' | 'updated' | 'unchanged' | 'stale' }
@@ -109,11 +110,7 @@ export async function ingestBatch(
         .selectFrom(entity.table)
         .select(['id', 'source_updated_at', 'content_hash'])
         .where('brand_id', '=', brandId)
-        .where(
-          'id',
-          'in',
-          valid.map((v) => v.record.id),
-        )
+        .where('id', '=', anyOf(valid.map((v) => v.record.id)))
         .execute()
       const current = new Map(stored.map((row) => [row.id as string, row]))
       const changed: Changed[] = []
@@ -164,14 +161,13 @@ interface Changed {
   outcome: 'created' | 'updated'
 }
 
-/** Bind parameters per statement stay well under PostgreSQL's 65,535. */
-const maxParameters = 30_000
-
-function chunks<T>(items: readonly T[], columnsPerItem: number): T[][] {
-  const size = Math.max(1, Math.floor(maxParameters / Math.max(1, columnsPerItem)))
-  const result: T[][] = []
-  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size))
-  return result
+/**
+ * `= any($1::text[])`: a list of ids as one array parameter. PostgreSQL plans it once, where an
+ * `in ($1, ..., $1000)` list costs planning time per element (measured: a batch's deletes and
+ * lookups took 10-16 ms each with lists of 1,000).
+ */
+function anyOf(ids: readonly string[]) {
+  return sql<string>`any(${ids}::text[])`
 }
 
 /**
@@ -185,7 +181,6 @@ async function writeChanges(
   entity: EntityDefinition,
   changed: Changed[],
 ): Promise<void> {
-  const ids = changed.map((c) => c.record.id)
   const rows = changed.map(({ record, hash }) => ({
     brand_id: brandId,
     id: record.id,
@@ -196,10 +191,12 @@ async function writeChanges(
   const columns = Object.keys(rows[0] ?? {}).filter((c) => c !== 'brand_id' && c !== 'id')
   await insertRows(tx, entity.table, rows, { conflict: ['brand_id', 'id'], update: columns })
 
+  // Only updated records have earlier child rows and references to replace.
+  const updated = changed.filter((c) => c.outcome === 'updated').map((c) => c.record.id)
   if (entity.children) {
     const { table, parentColumn } = entity.children
-    for (const chunk of chunks(ids, 1)) {
-      await tx.deleteFrom(table).where('brand_id', '=', brandId).where(parentColumn, 'in', chunk).execute()
+    if (updated.length > 0) {
+      await tx.deleteFrom(table).where('brand_id', '=', brandId).where(parentColumn, '=', anyOf(updated)).execute()
     }
     const childRows = changed.flatMap(
       ({ record }) =>
@@ -208,12 +205,12 @@ async function writeChanges(
     await insertRows(tx, table, childRows)
   }
 
-  for (const chunk of chunks(ids, 1)) {
+  if (updated.length > 0) {
     await tx
       .deleteFrom('entity_references')
       .where('brand_id', '=', brandId)
       .where('source_type', '=', entity.type)
-      .where('source_id', 'in', chunk)
+      .where('source_id', '=', anyOf(updated))
       .execute()
   }
   const references = changed.flatMap(({ record }) =>
@@ -231,7 +228,7 @@ async function writeChanges(
   }
 
   const events = changed.map(({ record, outcome }) => ({
-    id: randomUUID(),
+    id: eventId(),
     brand_id: brandId,
     event_type: `${entity.eventPrefix}.${outcome === 'created' ? 'CREATED' : 'UPDATED'}`,
     entity_type: entity.type,
@@ -241,14 +238,13 @@ async function writeChanges(
   await insertRows(tx, 'outbox_events', events)
 
   const created = changed.filter((c) => c.outcome === 'created').map((c) => c.record.id)
-  for (const chunk of chunks(created, 1)) {
-    if (chunk.length === 0) continue
+  if (created.length > 0) {
     await tx
       .updateTable('entity_references')
       .set({ resolved_at: sql`now()` })
       .where('brand_id', '=', brandId)
       .where('target_type', '=', entity.type)
-      .where('target_id', 'in', chunk)
+      .where('target_id', '=', anyOf(created))
       .where('resolved_at', 'is', null)
       .execute()
   }
