@@ -195,15 +195,15 @@ export interface ExportRunsTable {
   error: string | null
 }
 
-export interface EntityReferencesTable {
+/** A reference whose entity has not arrived yet; it is deleted when the entity arrives. */
+export interface WaitingReferencesTable {
   brand_id: string
   source_type: string
   source_id: string
   field: string
   target_type: string
   target_id: string
-  created_at: ColumnType<Date, Date | string | undefined, never>
-  resolved_at: Timestamp | null
+  waiting_since: ColumnType<Date, Date | string | undefined, never>
 }
 
 export interface OutboxEventsTable {
@@ -255,7 +255,7 @@ export interface Database {
   links: LinksTable
   link_daily_stats: LinkDailyStatsTable
   export_runs: ExportRunsTable
-  entity_references: EntityReferencesTable
+  waiting_references: WaitingReferencesTable
   outbox_events: OutboxEventsTable
   api_keys: ApiKeysTable
   idempotency_keys: IdempotencyKeysTable

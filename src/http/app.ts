@@ -6,6 +6,7 @@ import { deleteCustomer } from '../ingest/delete-customer.ts'
 import { entities } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
 import { contentHash, ingestBatch } from '../ingest/ingest-records.ts'
+import { readEntity } from '../ingest/read-entity.ts'
 import type { Logger } from '../logger.ts'
 import { ApiError, apiErrorBody } from './api-error.ts'
 import { openApiDocument } from './openapi.ts'
@@ -193,34 +194,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get<{ Params: BrandParams }>('/v1/:brandId/:entity/:id', { preHandler: authorize }, async (request) => {
     const type = entityOf(request.params.entity)
     const { brandId, id } = request.params
-    const {
-      brand_id: _brand,
-      content_hash: _hash,
-      ...stored
-    } = ((await database.db
-      .selectFrom(entities[type].table)
-      .selectAll()
-      .where('brand_id', '=', brandId)
-      .where('id', '=', id)
-      .executeTakeFirst()) as Record<string, unknown> | undefined) ?? {}
-    if (Object.keys(stored).length === 0) throw new ApiError(404, `no ${type} with id "${id}" in brand ${brandId}`)
-    const references = await database.db
-      .selectFrom('entity_references')
-      .select(['field', 'target_type', 'target_id', 'resolved_at'])
-      .where('brand_id', '=', brandId)
-      .where('source_type', '=', type)
-      .where('source_id', '=', id)
-      .orderBy('field')
-      .execute()
-    return {
-      entity: stored,
-      references: references.map((r) => ({
-        field: r.field,
-        type: r.target_type,
-        id: r.target_id,
-        state: r.resolved_at ? 'resolved' : 'waiting',
-      })),
-    }
+    const stored = await readEntity(database.db, brandId, entities[type], id)
+    if (!stored) throw new ApiError(404, `no ${type} with id "${id}" in brand ${brandId}`)
+    return stored
   })
 
   app.delete<{ Params: BrandParams }>('/v1/:brandId/customers/:id', { preHandler: authorize }, async (request) => {

@@ -33,6 +33,9 @@ export interface EntityDefinition<T extends ParsedRecord = ParsedRecord> {
   readonly children?: {
     readonly table: keyof Database & string
     readonly parentColumn: string
+    /** The record's field that holds them (`items`), and the column that keeps their order. */
+    readonly field: string
+    readonly orderColumn: string
     rows(record: T): Record<string, unknown>[]
   }
 }

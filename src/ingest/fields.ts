@@ -63,10 +63,14 @@ export function decimal(options: { min?: number } = {}) {
 /** ISO 4217 currency code, upper case. */
 export const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
 
-/** Custom data: a flat object of strings, numbers, booleans or null. */
+/**
+ * Custom data: a flat object of strings, numbers, booleans or null. Its keys come out sorted, so
+ * that a record's JSON (and its content hash) does not depend on the order the source sent them in.
+ */
 export const attributes = z
   .record(text(64), z.union([text(2_000), z.number(), z.boolean(), z.null()]))
   .refine((value) => Object.keys(value).length <= 100, 'at most 100 attributes')
+  .transform((value) => Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))
 
 /** The source system's modification time: an older update than the stored one is ignored as stale. */
 export const sourceUpdatedAt = instant.meta({

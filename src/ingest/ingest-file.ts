@@ -7,7 +7,7 @@ import { parse } from 'csv-parse'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
 import type { EntityDefinition } from './entity-definition.ts'
-import { ingestRecords } from './ingest-records.ts'
+import { type PreparedBatch, prepareBatch, storeBatch } from './ingest-records.ts'
 
 export interface FileIngestSummary {
   lines: number
@@ -35,9 +35,10 @@ const jsonColumns = new Set(['items', 'attributes', 'properties'])
 const booleanColumns = new Set(['email_consent', 'sms_consent'])
 
 /**
- * Streams a CSV (header row, one record per row) or NDJSON file, optionally gzipped, into
- * ingestRecords in batches. A line that cannot be read or fails validation goes to the rejects
- * file with its line number and reasons; the rest are stored. Memory holds one batch.
+ * Streams a CSV (header row, one record per row) or NDJSON file, optionally gzipped, into the
+ * ingestion engine (ingest-records.ts) in batches. A line that cannot be read or fails validation
+ * goes to the rejects file with its line number and reasons; the rest are stored. Memory holds two
+ * batches: one being stored, the next being prepared.
  */
 export async function ingestFile(options: IngestFileOptions): Promise<FileIngestSummary> {
   const summary: FileIngestSummary = {
@@ -57,14 +58,8 @@ export async function ingestFile(options: IngestFileOptions): Promise<FileIngest
   }
   const batchSize = options.batchSize ?? 5_000
   // Unreadable lines wait in the batch too, so the rejects file lists lines in file order.
-  const store = async (items: ReadItem[]) => {
-    const readable = items.filter((item): item is Extract<ReadItem, { record: unknown }> => 'record' in item)
-    const outcomes = await ingestRecords(
-      options.db,
-      options.brandId,
-      options.entity,
-      readable.map((item) => item.record),
-    )
+  const store = async (items: ReadItem[], readable: { line: number }[], prepared: PreparedBatch) => {
+    const { outcomes } = await storeBatch(options.db, options.brandId, prepared)
     const errors = new Map<number, { field: string; message: string }[]>()
     for (const item of items) if ('error' in item) errors.set(item.line, [{ field: '(line)', message: item.error }])
     for (const outcome of outcomes) {
@@ -75,15 +70,21 @@ export async function ingestFile(options: IngestFileOptions): Promise<FileIngest
     for (const line of [...errors.keys()].sort((a, b) => a - b)) await reject(line, errors.get(line) ?? [])
     options.onProgress?.(summary)
   }
-  // One batch is stored while the next is read and parsed; batches are stored strictly in file
-  // order, so a record that appears twice ends in its later version.
+  // The next batch is read, validated and serialized while the database stores the current one;
+  // batches are stored strictly in file order, so a record that appears twice ends in its later
+  // version.
   let batch: ReadItem[] = []
   let storing: Promise<void> = Promise.resolve()
   const flush = async () => {
     const items = batch
     batch = []
+    const readable = items.filter((item): item is Extract<ReadItem, { record: unknown }> => 'record' in item)
+    const prepared = prepareBatch(
+      options.entity,
+      readable.map((item) => item.record),
+    )
     await storing
-    storing = items.length > 0 ? store(items) : Promise.resolve()
+    storing = items.length > 0 ? store(items, readable, prepared) : Promise.resolve()
     // Its failure is awaited (and thrown) at the next flush; this only keeps it from counting as
     // unhandled while the next batch is read.
     storing.catch(() => {})

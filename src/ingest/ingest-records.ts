@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { Database } from '../db/database.ts'
 import { FlexError } from '../errors.ts'
-import type { EntityDefinition, ParsedRecord } from './entity-definition.ts'
+import type { EntityDefinition } from './entity-definition.ts'
 import { eventId } from './event-id.ts'
 
 export type RecordOutcome =
@@ -55,14 +55,48 @@ export async function ingestBatch(
   input: readonly unknown[],
   idempotency?: Idempotency,
 ): Promise<{ outcomes: RecordOutcome[]; replayed: boolean }> {
-  const outcomes: RecordOutcome[] = []
-  const valid: { index: number; record: ParsedRecord; hash: string }[] = []
+  return storeBatch(db, brandId, prepareBatch(entity, input), idempotency)
+}
+
+/** A batch validated and serialized, ready to store: everything that needs no database. */
+export interface PreparedBatch {
+  readonly entity: EntityDefinition
+  /** Records rejected by validation or as repeats in the batch. */
+  readonly rejected: RecordOutcome[]
+  readonly records: PreparedRecord[]
+  /** The row's columns, in the order of every `row` below. */
+  readonly columns: string[]
+}
+
+interface PreparedRecord {
+  index: number
+  id: string
+  /** The source's modification time, epoch milliseconds. */
+  updatedAt: number
+  hash: string
+  /** The validated record as JSON: the change event's payload. */
+  json: string
+  /** JSON objects, for jsonb_to_recordset: the table row, its child rows, its references. */
+  row: string
+  children: string[]
+  references: { targetType: string; json: string }[]
+}
+
+/**
+ * Validates and serializes a batch (CPU only). Kept apart from storeBatch so that callers can
+ * prepare the next batch while the database stores the current one, and so that no CPU work
+ * happens while the brand's ingest lock is held.
+ */
+export function prepareBatch(entity: EntityDefinition, input: readonly unknown[]): PreparedBatch {
+  const rejected: RecordOutcome[] = []
+  const records: PreparedRecord[] = []
+  let columns: string[] | undefined
   const seen = new Set<string>()
   input.forEach((raw, index) => {
     const parsed = entity.schema.safeParse(raw)
     if (!parsed.success) {
       const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : undefined
-      outcomes.push({
+      rejected.push({
         index,
         ...(id === undefined ? {} : { id }),
         outcome: 'rejected',
@@ -72,7 +106,7 @@ export async function ingestBatch(
     }
     const record = parsed.data
     if (seen.has(record.id)) {
-      outcomes.push({
+      rejected.push({
         index,
         id: record.id,
         outcome: 'rejected',
@@ -81,10 +115,45 @@ export async function ingestBatch(
       return
     }
     seen.add(record.id)
-    valid.push({ index, record, hash: contentHash(record) })
+    // The schemas fix the key order (and free-form objects sort theirs), so this JSON is canonical:
+    // the same content always has the same hash.
+    const json = JSON.stringify(record)
+    const hash = createHash('sha256').update(json).digest('hex')
+    const row = { id: record.id, ...entity.columns(record), source_updated_at: record.updated_at, content_hash: hash }
+    columns ??= Object.keys(row)
+    const children = entity.children
+    records.push({
+      index,
+      id: record.id,
+      updatedAt: Date.parse(record.updated_at),
+      hash,
+      json,
+      row: JSON.stringify(row),
+      children: children
+        ? children.rows(record).map((child) => JSON.stringify({ [children.parentColumn]: record.id, ...child }))
+        : [],
+      references: dedupe(entity.references(record)).map((r) => ({
+        targetType: r.targetType,
+        json: JSON.stringify({ source_id: record.id, field: r.field, target_id: r.targetId }),
+      })),
+    })
   })
+  return { entity, rejected, records, columns: columns ?? [] }
+}
 
-  if (valid.length === 0 && idempotency === undefined) return { outcomes: sortByIndex(outcomes), replayed: false }
+/**
+ * Stores a prepared batch in one transaction (see ingestRecords), optionally under an idempotency
+ * key.
+ */
+export async function storeBatch(
+  db: Kysely<Database>,
+  brandId: string,
+  batch: PreparedBatch,
+  idempotency?: Idempotency,
+): Promise<{ outcomes: RecordOutcome[]; replayed: boolean }> {
+  const { entity, records } = batch
+  const outcomes = [...batch.rejected]
+  if (records.length === 0 && idempotency === undefined) return { outcomes: sortByIndex(outcomes), replayed: false }
   return db.transaction().execute(async (trx) => {
     const tx = trx as unknown as AnyTransaction
     await sql`select pg_advisory_xact_lock(hashtext('flex:ingest'), hashtext(${brandId}))`.execute(tx)
@@ -105,21 +174,21 @@ export async function ingestBatch(
         return { outcomes: earlier.outcomes as RecordOutcome[], replayed: true }
       }
     }
-    if (valid.length > 0) {
+    if (records.length > 0) {
       const stored = await tx
         .selectFrom(entity.table)
         .select(['id', 'source_updated_at', 'content_hash'])
         .where('brand_id', '=', brandId)
-        .where('id', '=', anyOf(valid.map((v) => v.record.id)))
+        .where('id', '=', anyOf(records.map((r) => r.id)))
         .execute()
       const current = new Map(stored.map((row) => [row.id as string, row]))
       const changed: Changed[] = []
-      for (const { index, record, hash } of valid) {
-        const outcome = classify(current.get(record.id), record, hash)
-        outcomes.push({ index, id: record.id, outcome })
-        if (outcome === 'created' || outcome === 'updated') changed.push({ record, hash, outcome })
+      for (const record of records) {
+        const outcome = classify(current.get(record.id), record)
+        outcomes.push({ index: record.index, id: record.id, outcome })
+        if (outcome === 'created' || outcome === 'updated') changed.push({ record, outcome })
       }
-      if (changed.length > 0) await writeChanges(tx, brandId, entity, changed)
+      if (changed.length > 0) await writeChanges(tx, brandId, batch, changed)
     }
     const sorted = sortByIndex(outcomes)
     if (idempotency) {
@@ -143,21 +212,18 @@ function sortByIndex(outcomes: RecordOutcome[]): RecordOutcome[] {
 
 function classify(
   existing: { source_updated_at: Date | null; content_hash: string | null } | undefined,
-  record: ParsedRecord,
-  hash: string,
+  record: PreparedRecord,
 ): 'created' | 'updated' | 'unchanged' | 'stale' {
   if (!existing) return 'created'
   const stored = existing.source_updated_at?.getTime() ?? Number.NEGATIVE_INFINITY
-  const incoming = Date.parse(record.updated_at)
-  if (incoming > stored) return 'updated'
-  if (incoming < stored) return 'stale'
-  if (hash === existing.content_hash) return 'unchanged'
-  return hash > (existing.content_hash ?? '') ? 'updated' : 'stale'
+  if (record.updatedAt > stored) return 'updated'
+  if (record.updatedAt < stored) return 'stale'
+  if (record.hash === existing.content_hash) return 'unchanged'
+  return record.hash > (existing.content_hash ?? '') ? 'updated' : 'stale'
 }
 
 interface Changed {
-  record: ParsedRecord
-  hash: string
+  record: PreparedRecord
   outcome: 'created' | 'updated'
 }
 
@@ -172,24 +238,16 @@ function anyOf(ids: readonly string[]) {
 
 /**
  * Writes a batch's created and updated records set-wise: the rows, their child rows, their
- * references (resolved at once where the target exists, this batch included), their outbox
+ * references that must wait (the target does not exist, in this batch either), their outbox
  * events, and the resolution of references that were waiting for the created ones.
  */
-async function writeChanges(
-  tx: AnyTransaction,
-  brandId: string,
-  entity: EntityDefinition,
-  changed: Changed[],
-): Promise<void> {
-  const rows = changed.map(({ record, hash }) => ({
-    brand_id: brandId,
-    id: record.id,
-    ...entity.columns(record),
-    source_updated_at: record.updated_at,
-    content_hash: hash,
-  }))
-  const columns = Object.keys(rows[0] ?? {}).filter((c) => c !== 'brand_id' && c !== 'id')
-  await insertRows(tx, entity.table, rows, { conflict: ['brand_id', 'id'], update: columns })
+async function writeChanges(tx: AnyTransaction, brandId: string, batch: PreparedBatch, changed: Changed[]) {
+  const { entity } = batch
+  const update = batch.columns.filter((c) => c !== 'id')
+  await insertRows(tx, brandId, entity.table, batch.columns, jsonArray(changed.map((c) => c.record.row)), {
+    conflict: ['brand_id', 'id'],
+    update,
+  })
 
   // Only updated records have earlier child rows and references to replace.
   const updated = changed.filter((c) => c.outcome === 'updated').map((c) => c.record.id)
@@ -198,72 +256,79 @@ async function writeChanges(
     if (updated.length > 0) {
       await tx.deleteFrom(table).where('brand_id', '=', brandId).where(parentColumn, '=', anyOf(updated)).execute()
     }
-    const childRows = changed.flatMap(
-      ({ record }) =>
-        entity.children?.rows(record).map((row) => ({ brand_id: brandId, [parentColumn]: record.id, ...row })) ?? [],
-    )
-    await insertRows(tx, table, childRows)
+    const childRows = changed.flatMap((c) => c.record.children)
+    if (childRows.length > 0) {
+      const names = [parentColumn, ...Object.keys(JSON.parse(childRows[0] as string)).filter((n) => n !== parentColumn)]
+      await insertRows(tx, brandId, table, names, jsonArray(childRows))
+    }
   }
 
+  // A reference is recorded only while its entity is missing (this batch's rows already count).
   if (updated.length > 0) {
     await tx
-      .deleteFrom('entity_references')
+      .deleteFrom('waiting_references')
       .where('brand_id', '=', brandId)
       .where('source_type', '=', entity.type)
       .where('source_id', '=', anyOf(updated))
       .execute()
   }
-  const references = changed.flatMap(({ record }) =>
-    dedupe(entity.references(record)).map((r) => ({ ...r, sourceId: record.id })),
+  const byTarget = Map.groupBy(
+    changed.flatMap((c) => c.record.references),
+    (r) => r.targetType,
   )
-  const byTarget = Map.groupBy(references, (r) => r.targetType)
   for (const [targetType, group] of byTarget) {
-    const values = JSON.stringify(group.map((r) => ({ source_id: r.sourceId, field: r.field, target_id: r.targetId })))
     await sql`
-      insert into entity_references (brand_id, source_type, source_id, field, target_type, target_id, resolved_at)
-      select ${brandId}, ${entity.type}, v.source_id, v.field, ${targetType}, v.target_id,
-             case when exists (select 1 from ${sql.table(targetType)} t where t.brand_id = ${brandId} and t.id = v.target_id)
-                  then now() end
-      from jsonb_to_recordset(${values}::jsonb) as v(source_id text, field text, target_id text)`.execute(tx)
+      insert into waiting_references (brand_id, source_type, source_id, field, target_type, target_id)
+      select ${brandId}, ${entity.type}, v.source_id, v.field, ${targetType}, v.target_id
+      from jsonb_to_recordset(${jsonArray(group.map((r) => r.json))}::jsonb) as v(source_id text, field text, target_id text)
+      where not exists (select 1 from ${sql.table(targetType)} t where t.brand_id = ${brandId} and t.id = v.target_id)`.execute(
+      tx,
+    )
   }
 
-  const events = changed.map(({ record, outcome }) => ({
-    id: eventId(),
-    brand_id: brandId,
-    event_type: `${entity.eventPrefix}.${outcome === 'created' ? 'CREATED' : 'UPDATED'}`,
-    entity_type: entity.type,
-    entity_id: record.id,
-    payload: record,
-  }))
-  await insertRows(tx, 'outbox_events', events)
+  const prefix = `{"entity_type":${JSON.stringify(entity.type)},"event_type":"${entity.eventPrefix}.`
+  const events = changed.map(
+    ({ record, outcome }) =>
+      `${prefix}${outcome === 'created' ? 'CREATED' : 'UPDATED'}","id":"${eventId()}","entity_id":${JSON.stringify(record.id)},"payload":${record.json}}`,
+  )
+  await insertRows(
+    tx,
+    brandId,
+    'outbox_events',
+    ['id', 'event_type', 'entity_type', 'entity_id', 'payload'],
+    jsonArray(events),
+  )
 
+  // Created records resolve the references that were waiting for them.
   const created = changed.filter((c) => c.outcome === 'created').map((c) => c.record.id)
   if (created.length > 0) {
     await tx
-      .updateTable('entity_references')
-      .set({ resolved_at: sql`now()` })
+      .deleteFrom('waiting_references')
       .where('brand_id', '=', brandId)
       .where('target_type', '=', entity.type)
       .where('target_id', '=', anyOf(created))
-      .where('resolved_at', 'is', null)
       .execute()
   }
 }
 
+function jsonArray(objects: readonly string[]): string {
+  return `[${objects.join(',')}]`
+}
+
 /**
- * Inserts many rows with one bind parameter: the rows as a JSON array, unpacked by
+ * Inserts many rows of a brand with one bind parameter: the rows as a JSON array, unpacked by
  * jsonb_to_recordset with the table's own column types. PostgreSQL plans this far faster than a
  * VALUES list of thousands of parameters (measured: the row upsert and the outbox insert were
  * three quarters of an ingest batch's time).
  */
 async function insertRows(
   tx: AnyTransaction,
+  brandId: string,
   table: string,
-  rows: Record<string, unknown>[],
+  names: readonly string[],
+  rows: string,
   upsert?: { conflict: string[]; update: string[] },
 ): Promise<void> {
-  if (rows.length === 0) return
-  const names = Object.keys(rows[0] as Record<string, unknown>)
   const types = await columnTypes(tx, table)
   const definition = sql.join(names.map((n) => sql`${sql.id(n)} ${sql.raw(types.get(n) ?? 'text')}`))
   const columns = sql.join(names.map((n) => sql.id(n)))
@@ -273,8 +338,8 @@ async function insertRows(
       )}`
     : sql``
   await sql`
-    insert into ${sql.table(table)} (${columns})
-    select ${columns} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(${definition})
+    insert into ${sql.table(table)} (brand_id, ${columns})
+    select ${brandId}, ${columns} from jsonb_to_recordset(${rows}::jsonb) as x(${definition})
     ${onConflict}`.execute(tx)
 }
 
@@ -303,7 +368,7 @@ function dedupe<T extends { field: string; targetId: string }>(references: T[]):
   })
 }
 
-/** A stable hash of a record's content: keys sorted, so field order in the input does not matter. */
+/** A stable hash of any JSON value (an API request): keys sorted, so their order does not matter. */
 export function contentHash(record: unknown): string {
   return createHash('sha256').update(canonicalJson(record)).digest('hex')
 }

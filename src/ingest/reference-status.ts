@@ -15,15 +15,14 @@ export interface WaitingReferences {
  */
 export async function waitingReferences(db: Kysely<Database>, brandId?: string): Promise<WaitingReferences[]> {
   let query = db
-    .selectFrom('entity_references')
+    .selectFrom('waiting_references')
     .select([
       'brand_id',
       'source_type',
       'target_type',
       sql<string>`count(*)`.as('waiting'),
-      sql<Date>`min(created_at)`.as('oldest_since'),
+      sql<Date>`min(waiting_since)`.as('oldest_since'),
     ])
-    .where('resolved_at', 'is', null)
     .groupBy(['brand_id', 'source_type', 'target_type'])
     .orderBy('brand_id')
     .orderBy('source_type')

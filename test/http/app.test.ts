@@ -66,7 +66,7 @@ describe('ingestion API', () => {
       status: 'completed',
       currency: 'EUR',
       total_amount: '1.00',
-      items: [],
+      items: [{ sku: 'S-404', quantity: '1', unit_price: '1.00', amount: '1.00' }],
       updated_at: at,
     }
     const posted = await app.inject({
@@ -78,9 +78,15 @@ describe('ingestion API', () => {
     expect(posted.statusCode).toBe(200)
     const got = await app.inject({ method: 'GET', url: '/v1/brand-a/transactions/T-1', headers: auth(keyA) })
     expect(got.statusCode).toBe(200)
-    expect(got.json().entity).toMatchObject({ id: 'T-1', total_amount: '1.00', customer_id: 'C-1' })
+    expect(got.json().entity).toMatchObject({
+      id: 'T-1',
+      total_amount: '1.00',
+      customer_id: 'C-1',
+      items: [{ line_no: 1, sku: 'S-404', quantity: '1.000', unit_price: '1.00', amount: '1.00' }],
+    })
     expect(got.json().references).toEqual([
       { field: 'customer_id', type: 'customers', id: 'C-1', state: 'resolved' },
+      { field: 'items.0.sku', type: 'products', id: 'S-404', state: 'waiting' },
       { field: 'outlet_id', type: 'outlets', id: 'O-404', state: 'waiting' },
     ])
   })

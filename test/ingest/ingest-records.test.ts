@@ -4,6 +4,7 @@ import { deleteCustomer } from '../../src/ingest/delete-customer.ts'
 import { entities } from '../../src/ingest/entities/index.ts'
 import type { EntityType } from '../../src/ingest/entity-types.ts'
 import { ingestRecords } from '../../src/ingest/ingest-records.ts'
+import { readEntity } from '../../src/ingest/read-entity.ts'
 import { waitingReferences } from '../../src/ingest/reference-status.ts'
 import { addBrand } from '../support/fixtures.ts'
 import { multiSessionSkipReason, useTestDatabase } from '../support/test-database.ts'
@@ -56,22 +57,20 @@ async function snapshot(brandId: string): Promise<unknown> {
     >`select * from ${sql.table(table)} where brand_id = ${brandId} order by 2, 3`.execute(db())
     state[table] = rows.rows.map(({ brand_id, created_at, updated_at, ...rest }) => rest)
   }
-  const references = await db()
-    .selectFrom('entity_references')
-    .select([
-      'source_type',
-      'source_id',
-      'field',
-      'target_type',
-      'target_id',
-      (eb) => eb('resolved_at', 'is not', null).as('resolved'),
-    ])
+  const references = []
+  for (const { type, record } of graph) {
+    const stored = await readEntity(db(), brandId, entities[type], String(record.id))
+    for (const r of stored?.references ?? []) references.push({ source: `${type}/${String(record.id)}`, ...r })
+  }
+  state.references = references
+  state.waiting = await db()
+    .selectFrom('waiting_references')
+    .select(['source_type', 'source_id', 'field', 'target_type', 'target_id'])
     .where('brand_id', '=', brandId)
     .orderBy('source_type')
     .orderBy('source_id')
     .orderBy('field')
     .execute()
-  state.references = references
   const events = await db()
     .selectFrom('outbox_events')
     .select(['event_type', 'entity_id'])
@@ -122,9 +121,10 @@ describe('ingestRecords', () => {
       if (n === 0) reference = state
       else expect(state, `order ${order}`).toEqual(reference)
     }
-    const refs = (reference as { references: { resolved: boolean }[] }).references
-    expect(refs).toHaveLength(7)
-    expect(refs.every((r) => r.resolved)).toBe(true)
+    const { references, waiting } = reference as { references: { state: string }[]; waiting: unknown[] }
+    expect(references).toHaveLength(7)
+    expect(references.every((r) => r.state === 'resolved')).toBe(true)
+    expect(waiting).toEqual([])
   })
 
   it('keeps a reference waiting until its entity arrives, then resolves it in the same transaction', async () => {
@@ -132,10 +132,9 @@ describe('ingestRecords', () => {
     await ingestRecords(db(), 'shop', entities.transactions, [tx])
     const waiting = () =>
       db()
-        .selectFrom('entity_references')
+        .selectFrom('waiting_references')
         .select(['field', 'target_id'])
         .where('brand_id', '=', 'shop')
-        .where('resolved_at', 'is', null)
         .orderBy('field')
         .execute()
     expect((await waiting()).map((r) => r.field)).toEqual(['customer_id', 'items.0.sku', 'items.1.sku', 'outlet_id'])
@@ -144,11 +143,24 @@ describe('ingestRecords', () => {
   })
 
   it('answers a re-sent record with unchanged, an older one with stale, and lets the newest win', async () => {
-    const customer = { id: 'C-9', first_name: 'Søren', updated_at: at(10) }
+    const customer = {
+      id: 'C-9',
+      first_name: 'Søren',
+      attributes: { tier: 'gold', city: 'Aarhus' },
+      updated_at: at(10),
+    }
     expect(await ingestRecords(db(), 'shop', entities.customers, [customer])).toEqual([
       { index: 0, id: 'C-9', outcome: 'created' },
     ])
     expect((await ingestRecords(db(), 'shop', entities.customers, [customer]))[0]?.outcome).toBe('unchanged')
+    // The same content with its keys (and its attributes' keys) in another order is the same record.
+    const reordered = {
+      updated_at: at(10),
+      attributes: { city: 'Aarhus', tier: 'gold' },
+      first_name: 'Søren',
+      id: 'C-9',
+    }
+    expect((await ingestRecords(db(), 'shop', entities.customers, [reordered]))[0]?.outcome).toBe('unchanged')
     const newer = { ...customer, first_name: 'Sören', updated_at: at(20) }
     const older = { ...customer, first_name: 'Soren', updated_at: at(15) }
     expect((await ingestRecords(db(), 'shop', entities.customers, [newer]))[0]?.outcome).toBe('updated')

@@ -46,6 +46,8 @@ export const transactions = defineEntity({
   children: {
     table: 'transaction_items',
     parentColumn: 'transaction_id',
+    field: 'items',
+    orderColumn: 'line_no',
     rows: (r) =>
       r.items.map((item, i) => ({
         line_no: i + 1,
