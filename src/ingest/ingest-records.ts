@@ -55,7 +55,7 @@ export async function ingestBatch(
   input: readonly unknown[],
   idempotency?: Idempotency,
 ): Promise<{ outcomes: RecordOutcome[]; replayed: boolean }> {
-  return storeBatch(db, brandId, prepareBatch(entity, input), idempotency)
+  return storeBatch(db, brandId, await prepareBatch(entity, input), idempotency)
 }
 
 /** A batch validated and serialized, ready to store: everything that needs no database. */
@@ -82,17 +82,24 @@ interface PreparedRecord {
   references: { targetType: string; json: string }[]
 }
 
+/** Records prepared between yields to the event loop. */
+const recordsPerSlice = 250
+
 /**
  * Validates and serializes a batch (CPU only). Kept apart from storeBatch so that callers can
  * prepare the next batch while the database stores the current one, and so that no CPU work
- * happens while the brand's ingest lock is held.
+ * happens while the brand's ingest lock is held. It yields to the event loop every few hundred
+ * records: a batch takes milliseconds of CPU, and another batch holding the lock must not wait
+ * that long for its query results to be read.
  */
-export function prepareBatch(entity: EntityDefinition, input: readonly unknown[]): PreparedBatch {
+export async function prepareBatch(entity: EntityDefinition, input: readonly unknown[]): Promise<PreparedBatch> {
   const rejected: RecordOutcome[] = []
   const records: PreparedRecord[] = []
   let columns: string[] | undefined
   const seen = new Set<string>()
-  input.forEach((raw, index) => {
+  for (let index = 0; index < input.length; index++) {
+    if (index > 0 && index % recordsPerSlice === 0) await new Promise(setImmediate)
+    const raw = input[index]
     const parsed = entity.schema.safeParse(raw)
     if (!parsed.success) {
       const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : undefined
@@ -102,7 +109,7 @@ export function prepareBatch(entity: EntityDefinition, input: readonly unknown[]
         outcome: 'rejected',
         errors: parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(record)', message: i.message })),
       })
-      return
+      continue
     }
     const record = parsed.data
     if (seen.has(record.id)) {
@@ -112,7 +119,7 @@ export function prepareBatch(entity: EntityDefinition, input: readonly unknown[]
         outcome: 'rejected',
         errors: [{ field: 'id', message: 'duplicate id in this batch; send each record once' }],
       })
-      return
+      continue
     }
     seen.add(record.id)
     // The schemas fix the key order (and free-form objects sort theirs), so this JSON is canonical:
@@ -137,7 +144,7 @@ export function prepareBatch(entity: EntityDefinition, input: readonly unknown[]
         json: JSON.stringify({ source_id: record.id, field: r.field, target_id: r.targetId }),
       })),
     })
-  })
+  }
   return { entity, rejected, records, columns: columns ?? [] }
 }
 
@@ -225,6 +232,13 @@ function classify(
 interface Changed {
   record: PreparedRecord
   outcome: 'created' | 'updated'
+}
+
+/** ANALYZE of the tables that ingesting an entity type fills, for the query planner. */
+export async function refreshStatistics(db: Kysely<Database>, entity: EntityDefinition): Promise<void> {
+  for (const table of [entity.table, entity.children?.table, 'waiting_references', 'outbox_events']) {
+    if (table) await sql`analyze ${sql.table(table)}`.execute(db)
+  }
 }
 
 /**
