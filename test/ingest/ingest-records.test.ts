@@ -140,6 +140,28 @@ describe('ingestRecords', () => {
     expect((await waiting()).map((r) => r.field)).toEqual(['customer_id', 'items.0.sku', 'items.1.sku', 'outlet_id'])
     await ingestRecords(db(), 'shop', entities.customers, [graph[3]?.record])
     expect((await waiting()).map((r) => r.field)).toEqual(['items.0.sku', 'items.1.sku', 'outlet_id'])
+
+    // A newer version replaces the line items and the references: what it no longer names stops
+    // waiting, what it names anew waits.
+    const newer = {
+      ...tx,
+      customer_id: 'C-later',
+      items: [{ sku: 'S-new', quantity: 2, unit_price: '1.50', amount: '3.00' }],
+      updated_at: at(30),
+    }
+    expect((await ingestRecords(db(), 'shop', entities.transactions, [newer]))[0]?.outcome).toBe('updated')
+    expect(await waiting()).toEqual([
+      { field: 'customer_id', target_id: 'C-later' },
+      { field: 'items.0.sku', target_id: 'S-new' },
+      { field: 'outlet_id', target_id: (tx as { outlet_id: string }).outlet_id },
+    ])
+    const items = await db()
+      .selectFrom('transaction_items')
+      .select(['line_no', 'sku'])
+      .where('brand_id', '=', 'shop')
+      .where('transaction_id', '=', String(tx.id))
+      .execute()
+    expect(items).toEqual([{ line_no: 1, sku: 'S-new' }])
   })
 
   it('answers a re-sent record with unchanged, an older one with stale, and lets the newest win', async () => {
