@@ -47,7 +47,6 @@ try {
   const copySeconds = await timed(() => copyAndMerge(files))
   console.log(`  ingestFile ${round(fileSeconds)} s; COPY + merge ${round(copySeconds)} s`)
 
-  await analyzeIfNoAutovacuum()
   console.log('api: batches of 1,000 customers, 4 in flight')
   const api = await apiRun()
   console.log(`  ${api.recordsPerSecond} records/s, p99 ${api.p99} ms`)
@@ -217,7 +216,6 @@ async function resolveRun(): Promise<{ plain: number; resolving: number }> {
       })),
     )
   }
-  await analyzeIfNoAutovacuum()
   const load = async (brand: string) =>
     timed(async () => {
       const all = customers(brand).map(({ _brand, ...c }) => c)
@@ -231,17 +229,6 @@ async function resolveRun(): Promise<{ plain: number; resolving: number }> {
   }>`select count(*) as n from waiting_references where brand_id = 'resolving'`.execute(handle.db)
   if (Number(waiting.rows[0]?.n) !== 0) throw new Error('references were left waiting')
   return { plain, resolving }
-}
-
-/**
- * The planner needs statistics of the tables a phase filled: autovacuum keeps them on a default
- * server. Where it is off, the benchmark runs ANALYZE between phases in its place (untimed) and says so.
- */
-async function analyzeIfNoAutovacuum(): Promise<void> {
-  const setting = await sql<{ autovacuum: string }>`show autovacuum`.execute(handle.db)
-  if (setting.rows[0]?.autovacuum === 'on') return
-  console.log('  (autovacuum is off on this server: ANALYZE in its place before the next phase)')
-  await sql`analyze`.execute(handle.db)
 }
 
 /**

@@ -7,7 +7,7 @@ import { parse } from 'csv-parse'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
 import type { EntityDefinition } from './entity-definition.ts'
-import { type PreparedBatch, prepareBatch, refreshStatistics, storeBatch } from './ingest-records.ts'
+import { type PreparedBatch, prepareBatch, storeBatch } from './ingest-records.ts'
 
 export interface FileIngestSummary {
   lines: number
@@ -29,15 +29,6 @@ export interface IngestFileOptions {
   batchSize?: number
   onProgress?: (summary: FileIngestSummary) => void
 }
-
-/**
- * A bulk file refreshes the planner's statistics of the tables it fills after this many written
- * rows, again each time that doubles, and at the end. Autovacuum does this on a default server,
- * but a file of millions of rows can outgrow the statistics within minutes: with stale ones
- * PostgreSQL scans a brand's whole key range to look up a batch's ids (measured: 50 ms instead of
- * 2 ms per batch at 300k rows, and growing).
- */
-const firstAnalyzeAt = 50_000
 
 // CSV cells that hold JSON (nested or free-form data) and cells that hold booleans.
 const jsonColumns = new Set(['items', 'attributes', 'properties'])
@@ -67,15 +58,8 @@ export async function ingestFile(options: IngestFileOptions): Promise<FileIngest
   }
   const batchSize = options.batchSize ?? 5_000
   // Unreadable lines wait in the batch too, so the rejects file lists lines in file order.
-  let written = 0
-  let analyzeAt = firstAnalyzeAt
   const store = async (items: ReadItem[], readable: { line: number }[], prepared: PreparedBatch) => {
     const { outcomes } = await storeBatch(options.db, options.brandId, prepared)
-    written += outcomes.filter((o) => o.outcome === 'created' || o.outcome === 'updated').length
-    if (written >= analyzeAt) {
-      await refreshStatistics(options.db, options.entity)
-      analyzeAt = written * 2
-    }
     const errors = new Map<number, { field: string; message: string }[]>()
     for (const item of items) if ('error' in item) errors.set(item.line, [{ field: '(line)', message: item.error }])
     for (const outcome of outcomes) {
@@ -113,7 +97,6 @@ export async function ingestFile(options: IngestFileOptions): Promise<FileIngest
     }
     await flush()
     await storing
-    if (written > 0) await refreshStatistics(options.db, options.entity)
   } finally {
     rejects.end()
     await once(rejects, 'close')

@@ -237,13 +237,6 @@ interface Changed {
   outcome: 'created' | 'updated'
 }
 
-/** ANALYZE of the tables that ingesting an entity type fills, for the query planner. */
-export async function refreshStatistics(db: Kysely<Database>, entity: EntityDefinition): Promise<void> {
-  for (const table of [entity.table, entity.children?.table, 'waiting_references', 'outbox_events']) {
-    if (table) await sql`analyze ${sql.table(table)}`.execute(db)
-  }
-}
-
 /**
  * `unnest(ids) cross join lateral (... offset 0) m`: the brand's rows whose `column` is one of
  * `ids` (and which match `also`), found by one index probe per id. Written so on purpose: for
@@ -287,14 +280,23 @@ async function deleteEach(
  */
 async function writeChanges(tx: AnyTransaction, brandId: string, batch: PreparedBatch, changed: Changed[]) {
   const { entity } = batch
-  const update = batch.columns.filter((c) => c !== 'id')
-  await insertRows(tx, brandId, entity.table, batch.columns, jsonArray(changed.map((c) => c.record.row)), {
-    conflict: ['brand_id', 'id'],
-    update,
-  })
+  const rows = (outcome: Changed['outcome']) => changed.filter((c) => c.outcome === outcome)
+  // New rows are plain inserts: under the brand's lock nobody else can have created them since
+  // the lookup, and an insert skips the conflict check an upsert makes per row.
+  const created = rows('created')
+  if (created.length > 0) {
+    await insertRows(tx, brandId, entity.table, batch.columns, jsonArray(created.map((c) => c.record.row)))
+  }
+  const updatedRows = rows('updated')
+  if (updatedRows.length > 0) {
+    await insertRows(tx, brandId, entity.table, batch.columns, jsonArray(updatedRows.map((c) => c.record.row)), {
+      conflict: ['brand_id', 'id'],
+      update: batch.columns.filter((c) => c !== 'id'),
+    })
+  }
 
   // Only updated records have earlier child rows and references to replace.
-  const updated = changed.filter((c) => c.outcome === 'updated').map((c) => c.record.id)
+  const updated = updatedRows.map((c) => c.record.id)
   if (entity.children) {
     const { table, parentColumn } = entity.children
     await deleteEach(tx, table, brandId, parentColumn, updated)
@@ -335,8 +337,14 @@ async function writeChanges(tx: AnyTransaction, brandId: string, batch: Prepared
   )
 
   // Created records resolve the references that were waiting for them.
-  const created = changed.filter((c) => c.outcome === 'created').map((c) => c.record.id)
-  await deleteEach(tx, 'waiting_references', brandId, 'target_id', created, sql`t.target_type = ${entity.type}`)
+  await deleteEach(
+    tx,
+    'waiting_references',
+    brandId,
+    'target_id',
+    created.map((c) => c.record.id),
+    sql`t.target_type = ${entity.type}`,
+  )
 }
 
 function jsonArray(objects: readonly string[]): string {
