@@ -12,8 +12,9 @@ import { type Kysely, sql } from 'kysely'
 //   row (5 µs each, a quarter of the database time of a transactions file), so they go.
 // - Change events are ordered by their ids (UUID version 7, time-ordered), so the index on
 //   (created_at, id) goes: it was half the cost of writing an event.
-// - Deleting a customer erases the payloads of its earlier change events too; a partial index finds
-//   them (customer events only, so other entities' events do not pay for it).
+// - Change events name the entity (type and id) and carry no copy of its content: the webhooks
+//   read the entity when they deliver. The copy was most of the cost of writing an event, and it
+//   would have kept a deleted customer's personal data in the outbox.
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -41,18 +42,16 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('outbox_events').dropConstraint('outbox_events_brand_id_fkey').execute()
   await db.schema.alterTable('transaction_items').dropConstraint('transaction_items_transaction_fkey').execute()
   await db.schema.dropIndex('outbox_events_created_idx').execute()
-  await db.schema
-    .createIndex('outbox_events_customer_idx')
-    .on('outbox_events')
-    .columns(['brand_id', 'entity_id'])
-    .where(sql.ref('entity_type'), '=', 'customers')
-    .execute()
+  await db.schema.alterTable('outbox_events').dropColumn('payload').execute()
 }
 
 // Going back restores the tables as 0004 made them, with the references that were waiting; those
 // already resolved are not recorded here and are not brought back.
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.dropIndex('outbox_events_customer_idx').execute()
+  await db.schema
+    .alterTable('outbox_events')
+    .addColumn('payload', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+    .execute()
   await db.schema.createIndex('outbox_events_created_idx').on('outbox_events').columns(['created_at', 'id']).execute()
   await db.schema
     .alterTable('transaction_items')

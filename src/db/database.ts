@@ -212,7 +212,6 @@ export interface OutboxEventsTable {
   event_type: string
   entity_type: string
   entity_id: string
-  payload: Json
   created_at: ColumnType<Date, Date | string | undefined, never>
 }
 

@@ -6,9 +6,9 @@ import { eventId } from './event-id.ts'
 export type DeleteOutcome = 'deleted' | 'already_deleted' | 'not_found'
 
 /**
- * Erases a customer's personal data (contact details, names, birth date, attributes, and the
- * payloads of its earlier change events) and marks it deleted. The row stays, so transactions and events that reference the customer stay valid and
- * resolved. Later updates of a deleted customer are answered as stale (see ingestRecords), so an
+ * Erases a customer's personal data (contact details, names, birth date, attributes) and marks it
+ * deleted; change events name the customer but hold no copy of its data. The row stays, so
+ * transactions and events that reference the customer stay valid and resolved. Later updates of a deleted customer are answered as stale (see ingestRecords), so an
  * out-of-order update cannot bring the data back.
  */
 export async function deleteCustomer(
@@ -46,15 +46,6 @@ export async function deleteCustomer(
       .where('brand_id', '=', brandId)
       .where('id', '=', id)
       .execute()
-    // The customer's earlier change events carry the personal data too: their payloads keep only
-    // the id, so nothing erased here can still be delivered.
-    await trx
-      .updateTable('outbox_events')
-      .set({ payload: JSON.stringify({ id, erased: true }) })
-      .where('brand_id', '=', brandId)
-      .where('entity_type', '=', 'customers')
-      .where('entity_id', '=', id)
-      .execute()
     await trx
       .insertInto('outbox_events')
       .values({
@@ -63,7 +54,6 @@ export async function deleteCustomer(
         event_type: 'CUSTOMER.DELETED',
         entity_type: 'customers',
         entity_id: id,
-        payload: JSON.stringify({ id, deleted_at: at.toISOString() }),
       })
       .execute()
     return 'deleted'

@@ -74,8 +74,6 @@ interface PreparedRecord {
   /** The source's modification time, epoch milliseconds. */
   updatedAt: number
   hash: string
-  /** The validated record as JSON: the change event's payload. */
-  json: string
   /** JSON objects, for jsonb_to_recordset: the table row, its child rows, its references. */
   row: string
   children: string[]
@@ -124,8 +122,7 @@ export async function prepareBatch(entity: EntityDefinition, input: readonly unk
     seen.add(record.id)
     // The schemas fix the key order (and free-form objects sort theirs), so this JSON is canonical:
     // the same content always has the same hash.
-    const json = JSON.stringify(record)
-    const hash = createHash('sha256').update(json).digest('hex')
+    const hash = createHash('sha256').update(JSON.stringify(record)).digest('hex')
     const row = { id: record.id, ...entity.columns(record), source_updated_at: record.updated_at, content_hash: hash }
     columns ??= Object.keys(row)
     const children = entity.children
@@ -134,7 +131,6 @@ export async function prepareBatch(entity: EntityDefinition, input: readonly unk
       id: record.id,
       updatedAt: Date.parse(record.updated_at),
       hash,
-      json,
       row: JSON.stringify(row),
       children: children
         ? children.rows(record).map((child) => JSON.stringify({ [children.parentColumn]: record.id, ...child }))
@@ -326,15 +322,9 @@ async function writeChanges(tx: AnyTransaction, brandId: string, batch: Prepared
   const prefix = `{"entity_type":${JSON.stringify(entity.type)},"event_type":"${entity.eventPrefix}.`
   const events = changed.map(
     ({ record, outcome }) =>
-      `${prefix}${outcome === 'created' ? 'CREATED' : 'UPDATED'}","id":"${eventId()}","entity_id":${JSON.stringify(record.id)},"payload":${record.json}}`,
+      `${prefix}${outcome === 'created' ? 'CREATED' : 'UPDATED'}","id":"${eventId()}","entity_id":${JSON.stringify(record.id)}}`,
   )
-  await insertRows(
-    tx,
-    brandId,
-    'outbox_events',
-    ['id', 'event_type', 'entity_type', 'entity_id', 'payload'],
-    jsonArray(events),
-  )
+  await insertRows(tx, brandId, 'outbox_events', ['id', 'event_type', 'entity_type', 'entity_id'], jsonArray(events))
 
   // Created records resolve the references that were waiting for them.
   await deleteEach(

@@ -273,15 +273,14 @@ describe('deleteCustomer and waitingReferences', () => {
     expect(await waitingReferences(db(), 'gdpr')).toEqual([])
     const events = await db()
       .selectFrom('outbox_events')
-      .select(['event_type', 'payload'])
+      .selectAll()
       .where('brand_id', '=', 'gdpr')
       .where('entity_id', '=', 'C-1')
       .orderBy('id')
       .execute()
     expect(events.map((e) => e.event_type)).toEqual(['CUSTOMER.CREATED', 'CUSTOMER.DELETED'])
-    // The earlier event no longer carries what was erased.
+    // Events name the customer and hold no copy of what was erased.
     expect(JSON.stringify(events)).not.toMatch(/zoe@example|Zoë|gold/)
-    expect(events[0]?.payload).toEqual({ id: 'C-1', erased: true })
   })
 
   it('lists waiting references by type with counts and the oldest', async () => {
