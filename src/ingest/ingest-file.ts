@@ -90,10 +90,22 @@ export async function ingestFile(options: IngestFileOptions): Promise<FileIngest
     storing.catch(() => {})
   }
   try {
+    // A batch holds each id once: a record that appears again starts the next batch, so that
+    // the later version is an ordinary update instead of a duplicate.
+    let ids = new Set<unknown>()
     for await (const item of readRecords(options.path)) {
       summary.lines++
+      const id = 'record' in item ? (item.record as { id?: unknown } | null)?.id : undefined
+      if (id !== undefined && ids.has(id)) {
+        await flush()
+        ids = new Set()
+      }
+      if (id !== undefined) ids.add(id)
       batch.push(item)
-      if (batch.length >= batchSize) await flush()
+      if (batch.length >= batchSize) {
+        await flush()
+        ids = new Set()
+      }
     }
     await flush()
     await storing

@@ -83,4 +83,24 @@ describe('ingestFile', () => {
     const again = await load('ndjson-shop', 'transactions', path)
     expect(again).toMatchObject({ created: 0, unchanged: 2, rejected: 1 })
   })
+
+  it('stores a record that appears twice in its later version, whatever the batch boundaries', async () => {
+    await addBrand(db(), 'twice', 'UTC')
+    const line = (id: string, name: string, hour: string) =>
+      JSON.stringify({ id, first_name: name, updated_at: `2026-11-21T${hour}:00:00Z` })
+    const body = [line('C-1', 'first', '09'), line('C-2', 'other', '09'), line('C-1', 'second', '10')].join('\n')
+    const path = await file('customers.ndjson', body)
+    const summary = await load('twice', 'customers', path)
+    expect(summary).toMatchObject({ lines: 3, created: 2, updated: 1, rejected: 0 })
+    const stored = await db()
+      .selectFrom('customers')
+      .select(['id', 'first_name'])
+      .where('brand_id', '=', 'twice')
+      .orderBy('id')
+      .execute()
+    expect(stored).toEqual([
+      { id: 'C-1', first_name: 'second' },
+      { id: 'C-2', first_name: 'other' },
+    ])
+  })
 })
