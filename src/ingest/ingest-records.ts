@@ -81,14 +81,14 @@ interface PreparedRecord {
 }
 
 /** Records prepared between yields to the event loop. */
-const recordsPerSlice = 250
+const recordsPerSlice = 50
 
 /**
  * Validates and serializes a batch (CPU only). Kept apart from storeBatch so that callers can
  * prepare the next batch while the database stores the current one, and so that no CPU work
- * happens while the brand's ingest lock is held. It yields to the event loop every few hundred
- * records: a batch takes milliseconds of CPU, and another batch holding the lock must not wait
- * that long for its query results to be read.
+ * happens while the brand's ingest lock is held. It yields to the event loop every 50 records
+ * (about 1 ms): a whole batch takes tens of milliseconds of CPU, and the batch being stored must
+ * not wait that long for each of its query results to be read.
  */
 export async function prepareBatch(entity: EntityDefinition, input: readonly unknown[]): Promise<PreparedBatch> {
   const rejected: RecordOutcome[] = []
