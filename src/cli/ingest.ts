@@ -40,7 +40,7 @@ Exit codes: 0 every line stored (or unchanged/stale); 1 a failure; 2 bad argumen
       else
         for (const w of waiting) {
           context.print(
-            `${w.brand_id}\t${w.source_type} -> ${w.target_type}\t${w.waiting} waiting\tsince ${w.oldest_since.toISOString()}`,
+            `${w.brand_id}\t${w.source_type} -> ${w.target_type}\t${w.waiting} waiting\toldest for ${age(w.oldest_age_seconds)} (since ${w.oldest_since.toISOString()})`,
           )
         }
       return exitCodes.ok
@@ -83,3 +83,22 @@ Exit codes: 0 every line stored (or unchanged/stale); 1 a failure; 2 bad argumen
     return summary.rejected > 0 ? exitCodes.quarantined : exitCodes.ok
   },
 })
+
+/** 3d 4h, 2h 5m, 7m 3s, 12s. */
+function age(seconds: number): string {
+  const units: [string, number][] = [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+    ['s', 1],
+  ]
+  const parts: string[] = []
+  let rest = Math.max(0, Math.floor(seconds))
+  for (const [unit, size] of units) {
+    const count = Math.floor(rest / size)
+    rest -= count * size
+    if (count > 0 || (parts.length === 0 && size === 1)) parts.push(`${count}${unit}`)
+    if (parts.length === 2) break
+  }
+  return parts.join(' ')
+}

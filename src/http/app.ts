@@ -7,6 +7,7 @@ import { entities } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
 import { contentHash, ingestBatch } from '../ingest/ingest-records.ts'
 import { readEntity } from '../ingest/read-entity.ts'
+import { waitingReferences } from '../ingest/reference-status.ts'
 import type { Logger } from '../logger.ts'
 import { ApiError, apiErrorBody } from './api-error.ts'
 import { openApiDocument } from './openapi.ts'
@@ -190,6 +191,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
       return reply.status(status).send({ summary, results })
     },
   )
+
+  app.get<{ Params: BrandParams }>('/v1/:brandId/waiting-references', { preHandler: authorize }, async (request) => {
+    const waiting = await waitingReferences(database.db, request.params.brandId)
+    return { waiting: waiting.map(({ brand_id: _brand, ...rest }) => rest) }
+  })
 
   app.get<{ Params: BrandParams }>('/v1/:brandId/:entity/:id', { preHandler: authorize }, async (request) => {
     const type = entityOf(request.params.entity)

@@ -105,6 +105,15 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'The entity' }, ...common, '404': errorResponse('Not found') },
         },
       },
+      '/v1/{brandId}/waiting-references': {
+        get: {
+          summary:
+            'References still waiting for their entity, by referring and referenced type, with counts and the oldest (never dropped or expired)',
+          security,
+          parameters: [brandId],
+          responses: { '200': { description: 'The waiting references' }, ...common },
+        },
+      },
       '/v1/{brandId}/customers/{id}': {
         delete: {
           summary: "Erase a customer's personal data",

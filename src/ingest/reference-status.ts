@@ -7,6 +7,8 @@ export interface WaitingReferences {
   target_type: string
   waiting: number
   oldest_since: Date
+  /** Seconds since the oldest of them started waiting. */
+  oldest_age_seconds: number
 }
 
 /**
@@ -22,6 +24,7 @@ export async function waitingReferences(db: Kysely<Database>, brandId?: string):
       'target_type',
       sql<string>`count(*)`.as('waiting'),
       sql<Date>`min(waiting_since)`.as('oldest_since'),
+      sql<number>`floor(extract(epoch from now() - min(waiting_since)))::int`.as('oldest_age_seconds'),
     ])
     .groupBy(['brand_id', 'source_type', 'target_type'])
     .orderBy('brand_id')

@@ -127,6 +127,24 @@ describe('flex CLI', () => {
     const status = await flex(['ingest', 'status', '--brand', 'cli-brand', '--json'], env)
     expect(status.code).toBe(0)
     expect(JSON.parse(status.stdout)).toEqual([])
+    const transactions = path.join(dest, 'transactions.ndjson')
+    await writeFile(
+      transactions,
+      `${JSON.stringify({
+        id: 'T-1',
+        customer_id: 'C-later',
+        occurred_at: '2026-02-01T10:00:00+09:00',
+        status: 'completed',
+        currency: 'JPY',
+        total_amount: '1200',
+        items: [],
+        updated_at: '2026-02-01T10:00:00+09:00',
+      })}\n`,
+    )
+    const ingested = await flex(['ingest', '--brand', 'cli-brand', '--entity', 'transactions', transactions], env)
+    expect(ingested.code).toBe(0)
+    const waiting = await flex(['ingest', 'status', '--brand', 'cli-brand'], env)
+    expect(waiting.stdout).toMatch(/^cli-brand\ttransactions -> customers\t1 waiting\toldest for \d+s \(since 20/)
 
     const blocked = path.join(dest, 'not-a-folder')
     await writeFile(blocked, 'a file where the destination folder should be')

@@ -89,6 +89,24 @@ describe('ingestion API', () => {
       { field: 'items.0.sku', type: 'products', id: 'S-404', state: 'waiting' },
       { field: 'outlet_id', type: 'outlets', id: 'O-404', state: 'waiting' },
     ])
+    const waiting = await app.inject({ method: 'GET', url: '/v1/brand-a/waiting-references', headers: auth(keyA) })
+    expect(waiting.statusCode).toBe(200)
+    expect(waiting.json().waiting).toEqual([
+      {
+        source_type: 'transactions',
+        target_type: 'outlets',
+        waiting: 1,
+        oldest_since: expect.any(String),
+        oldest_age_seconds: expect.any(Number),
+      },
+      {
+        source_type: 'transactions',
+        target_type: 'products',
+        waiting: 1,
+        oldest_since: expect.any(String),
+        oldest_age_seconds: expect.any(Number),
+      },
+    ])
   })
 
   it('deletes a customer by erasing its personal data', async () => {
@@ -104,6 +122,7 @@ describe('ingestion API', () => {
     const requests = [
       { method: 'POST' as const, url: '/v1/brand-a/customers', payload: [] },
       { method: 'GET' as const, url: '/v1/brand-a/customers/C-1' },
+      { method: 'GET' as const, url: '/v1/brand-a/waiting-references' },
       { method: 'DELETE' as const, url: '/v1/brand-a/customers/C-1' },
     ]
     for (const request of requests) {

@@ -304,6 +304,7 @@ describe('deleteCustomer and waitingReferences', () => {
         target_type: 'customers',
         waiting: 1,
         oldest_since: expect.any(Date),
+        oldest_age_seconds: expect.any(Number),
       },
       {
         brand_id: 'waits',
@@ -311,6 +312,7 @@ describe('deleteCustomer and waitingReferences', () => {
         target_type: 'products',
         waiting: 1,
         oldest_since: expect.any(Date),
+        oldest_age_seconds: expect.any(Number),
       },
     ])
   })
