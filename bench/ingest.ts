@@ -13,6 +13,7 @@
 //     comparison alternate with the baseline, each into brands of their own, and the median round's
 //     ratio is reported (default 1).
 
+import { createReadStream } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -150,7 +151,6 @@ async function copyAndMerge(files: Awaited<ReturnType<typeof writeFiles>>, brand
       email_consent boolean, updated_at timestamptz)`)
     await client.query(`create unlogged table staging_transactions (id text, customer_id text, occurred_at timestamptz,
       status text, currency text, total_amount numeric)`)
-    const { createReadStream } = await import('node:fs')
     await pipeline(
       createReadStream(files.customers),
       client.query(copyFrom('copy staging_customers from stdin with (format csv, header)')),

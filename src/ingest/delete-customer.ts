@@ -1,15 +1,16 @@
 import type { Kysely } from 'kysely'
-import { sql } from 'kysely'
 import type { Database } from '../db/database.ts'
 import { eventId } from './event-id.ts'
+import { lockBrandForIngest } from './ingest-records.ts'
 
 export type DeleteOutcome = 'deleted' | 'already_deleted' | 'not_found'
 
 /**
  * Erases a customer's personal data (contact details, names, birth date, attributes) and marks it
  * deleted; change events name the customer but hold no copy of its data. The row stays, so
- * transactions and events that reference the customer stay valid and resolved. Later updates of a deleted customer are answered as stale (see ingestRecords), so an
- * out-of-order update cannot bring the data back.
+ * transactions and events that reference the customer stay valid and resolved. Later updates of a
+ * deleted customer are answered as stale (see ingestRecords), so an out-of-order update cannot
+ * bring the data back.
  */
 export async function deleteCustomer(
   db: Kysely<Database>,
@@ -18,7 +19,7 @@ export async function deleteCustomer(
   at: Date = new Date(),
 ): Promise<DeleteOutcome> {
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext('flex:ingest'), hashtext(${brandId}))`.execute(trx)
+    await lockBrandForIngest(trx, brandId)
     const existing = await trx
       .selectFrom('customers')
       .select(['deleted_at'])

@@ -73,11 +73,15 @@ export async function ingestFile(options: IngestFileOptions): Promise<FileIngest
   // The next batch is read, validated and serialized while the database stores the current one;
   // batches are stored strictly in file order, so a record that appears twice ends in its later
   // version.
+  // A batch holds each id once: a record that appears again starts the next batch, so that its
+  // later version is an ordinary update instead of a duplicate.
   let batch: ReadItem[] = []
+  let batchIds = new Set<unknown>()
   let storing: Promise<void> = Promise.resolve()
   const flush = async () => {
     const items = batch
     batch = []
+    batchIds = new Set()
     const readable = items.filter((item): item is Extract<ReadItem, { record: unknown }> => 'record' in item)
     const prepared = await prepareBatch(
       options.entity,
@@ -90,22 +94,13 @@ export async function ingestFile(options: IngestFileOptions): Promise<FileIngest
     storing.catch(() => {})
   }
   try {
-    // A batch holds each id once: a record that appears again starts the next batch, so that
-    // the later version is an ordinary update instead of a duplicate.
-    let ids = new Set<unknown>()
     for await (const item of readRecords(options.path)) {
       summary.lines++
       const id = 'record' in item ? (item.record as { id?: unknown } | null)?.id : undefined
-      if (id !== undefined && ids.has(id)) {
-        await flush()
-        ids = new Set()
-      }
-      if (id !== undefined) ids.add(id)
+      if (id !== undefined && batchIds.has(id)) await flush()
+      if (id !== undefined) batchIds.add(id)
       batch.push(item)
-      if (batch.length >= batchSize) {
-        await flush()
-        ids = new Set()
-      }
+      if (batch.length >= batchSize) await flush()
     }
     await flush()
     await storing

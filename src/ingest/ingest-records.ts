@@ -64,8 +64,9 @@ export interface PreparedBatch {
   /** Records rejected by validation or as repeats in the batch. */
   readonly rejected: RecordOutcome[]
   readonly records: PreparedRecord[]
-  /** The row's columns, in the order of every `row` below. */
+  /** The row's columns, in the order of every `row` below, and likewise for child rows. */
   readonly columns: string[]
+  readonly childColumns: string[]
 }
 
 interface PreparedRecord {
@@ -94,6 +95,7 @@ export async function prepareBatch(entity: EntityDefinition, input: readonly unk
   const rejected: RecordOutcome[] = []
   const records: PreparedRecord[] = []
   let columns: string[] | undefined
+  let childColumns: string[] | undefined
   const seen = new Set<string>()
   for (let index = 0; index < input.length; index++) {
     if (index > 0 && index % recordsPerSlice === 0) await new Promise(setImmediate)
@@ -125,23 +127,23 @@ export async function prepareBatch(entity: EntityDefinition, input: readonly unk
     const hash = createHash('sha256').update(JSON.stringify(record)).digest('hex')
     const row = { id: record.id, ...entity.columns(record), source_updated_at: record.updated_at, content_hash: hash }
     columns ??= Object.keys(row)
-    const children = entity.children
+    const parentColumn = entity.children?.parentColumn ?? ''
+    const childRows = (entity.children?.rows(record) ?? []).map((child) => ({ [parentColumn]: record.id, ...child }))
+    if (childRows[0]) childColumns ??= Object.keys(childRows[0])
     records.push({
       index,
       id: record.id,
       updatedAt: Date.parse(record.updated_at),
       hash,
       row: JSON.stringify(row),
-      children: children
-        ? children.rows(record).map((child) => JSON.stringify({ [children.parentColumn]: record.id, ...child }))
-        : [],
-      references: dedupe(entity.references(record)).map((r) => ({
+      children: childRows.map((child) => JSON.stringify(child)),
+      references: entity.references(record).map((r) => ({
         targetType: r.targetType,
         json: JSON.stringify({ source_id: record.id, field: r.field, target_id: r.targetId }),
       })),
     })
   }
-  return { entity, rejected, records, columns: columns ?? [] }
+  return { entity, rejected, records, columns: columns ?? [], childColumns: childColumns ?? [] }
 }
 
 /**
@@ -159,13 +161,7 @@ export async function storeBatch(
   if (records.length === 0 && idempotency === undefined) return { outcomes: sortByIndex(outcomes), replayed: false }
   return db.transaction().execute(async (trx) => {
     const tx = trx as unknown as AnyTransaction
-    // No JIT compilation in this transaction: its statements touch a few thousand rows by key,
-    // but where statistics lag behind a growing table the planner's cost estimates pass JIT's
-    // thresholds, and compiling then took 130 ms per statement (measured: the batch lookup went
-    // from 14 to 70 ms per 5,000 ids on a database of a few million rows).
-    await sql`select set_config('jit', 'off', true), pg_advisory_xact_lock(hashtext('flex:ingest'), hashtext(${brandId}))`.execute(
-      tx,
-    )
+    await lockBrandForIngest(tx, brandId)
     if (idempotency) {
       const earlier = await trx
         .selectFrom('idempotency_keys')
@@ -216,6 +212,19 @@ export async function storeBatch(
     }
     return { outcomes: sorted, replayed: false }
   })
+}
+
+/**
+ * Starts an ingestion transaction: ingests (and deletes) of one brand take turns under an advisory
+ * lock, held until the transaction ends. JIT compilation is off for the transaction: its statements
+ * touch a few thousand rows by key, but where statistics lag behind a growing table the planner's
+ * cost estimates pass JIT's thresholds, and compiling then took 130 ms per statement (measured: the
+ * batch lookup went from 14 to 70 ms per 5,000 ids on a database of a few million rows).
+ */
+export async function lockBrandForIngest(tx: Transaction<Database>, brandId: string): Promise<void> {
+  await sql`select set_config('jit', 'off', true), pg_advisory_xact_lock(hashtext('flex:ingest'), hashtext(${brandId}))`.execute(
+    tx,
+  )
 }
 
 function sortByIndex(outcomes: RecordOutcome[]): RecordOutcome[] {
@@ -303,10 +312,7 @@ async function writeChanges(tx: AnyTransaction, brandId: string, batch: Prepared
     const { table, parentColumn } = entity.children
     await deleteEach(tx, table, brandId, parentColumn, updated)
     const childRows = changed.flatMap((c) => c.record.children)
-    if (childRows.length > 0) {
-      const names = [parentColumn, ...Object.keys(JSON.parse(childRows[0] as string)).filter((n) => n !== parentColumn)]
-      await insertRows(tx, brandId, table, names, jsonArray(childRows))
-    }
+    if (childRows.length > 0) await insertRows(tx, brandId, table, batch.childColumns, jsonArray(childRows))
   }
 
   // A reference is recorded only while its entity is missing (this batch's rows already count).
@@ -388,16 +394,6 @@ async function columnTypes(tx: AnyTransaction, table: string): Promise<Map<strin
     typeCache.set(table, types)
   }
   return types
-}
-
-function dedupe<T extends { field: string; targetId: string }>(references: T[]): T[] {
-  const seen = new Set<string>()
-  return references.filter((r) => {
-    const key = `${r.field}\u0000${r.targetId}`
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
-  })
 }
 
 /** A stable hash of any JSON value (an API request): keys sorted, so their order does not matter. */
