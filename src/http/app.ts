@@ -7,6 +7,8 @@ import { entities } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
 import { contentHash, ingestBatch } from '../ingest/ingest-records.ts'
 import { readEntity } from '../ingest/read-entity.ts'
+import { parseRecordJson } from '../ingest/record-json.ts'
+import { recordOutcomes } from '../ingest/record-outcome.ts'
 import { waitingReferences } from '../ingest/reference-status.ts'
 import type { Logger } from '../logger.ts'
 import { ApiError, apiErrorBody } from './api-error.ts'
@@ -55,7 +57,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     rawBodies.set(request, body as string)
     try {
-      done(null, JSON.parse(body as string))
+      done(null, parseRecordJson(body as string))
     } catch (error) {
       done(new ApiError(400, `the body is not valid JSON: ${(error as Error).message}`), undefined)
     }
@@ -69,7 +71,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       for (const [i, line] of (body as string).split('\n').entries()) {
         if (line.trim() === '') continue
         try {
-          records.push(JSON.parse(line))
+          records.push(parseRecordJson(line))
         } catch (error) {
           done(new ApiError(400, `line ${i + 1} is not valid JSON: ${(error as Error).message}`), undefined)
           return
@@ -180,12 +182,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       const results = batch.outcomes
       if (batch.replayed) reply.header('idempotent-replayed', 'true')
       const rejected = results.filter((r) => r.outcome === 'rejected').length
-      const summary = Object.fromEntries(
-        ['created', 'updated', 'unchanged', 'stale', 'rejected'].map((o) => [
-          o,
-          results.filter((r) => r.outcome === o).length,
-        ]),
-      )
+      const summary = Object.fromEntries(recordOutcomes.map((o) => [o, results.filter((r) => r.outcome === o).length]))
       // 200: all stored; 207: some stored, some rejected; 422: none stored.
       const status = rejected === 0 ? 200 : rejected === results.length ? 422 : 207
       return reply.status(status).send({ summary, results })

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { entitySchemas } from '../ingest/entities/index.ts'
 import { entityTypes } from '../ingest/entity-types.ts'
+import { recordOutcomes } from '../ingest/record-outcome.ts'
 
 const errorSchema = {
   type: 'object',
@@ -23,7 +24,7 @@ const outcomeSchema = {
   properties: {
     index: { type: 'integer', description: 'Position of the record in the request' },
     id: { type: 'string' },
-    outcome: { enum: ['created', 'updated', 'unchanged', 'stale', 'rejected'] },
+    outcome: { enum: [...recordOutcomes] },
     errors: {
       type: 'array',
       items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
 import type { EntityDefinition } from './entity-definition.ts'
 import { type PreparedBatch, prepareBatch, storeBatch } from './ingest-records.ts'
+import { parseRecordJson } from './record-json.ts'
 
 export interface FileIngestSummary {
   lines: number
@@ -131,7 +132,7 @@ async function* readNdjson(input: Readable): AsyncGenerator<ReadItem> {
     line++
     if (text.trim() === '') continue
     try {
-      yield { line, record: JSON.parse(text) }
+      yield { line, record: parseRecordJson(text) }
     } catch (error) {
       yield { line, error: `malformed JSON: ${(error as Error).message}` }
     }
@@ -164,7 +165,7 @@ function csvRecord(row: Record<string, string>): Record<string, unknown> {
     if (value === '') continue
     if (jsonColumns.has(column)) {
       try {
-        record[column] = JSON.parse(value)
+        record[column] = parseRecordJson(value)
       } catch {
         throw new Error(`${column}: must be JSON`)
       }

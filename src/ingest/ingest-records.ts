@@ -4,10 +4,9 @@ import type { Database } from '../db/database.ts'
 import { FlexError } from '../errors.ts'
 import type { EntityDefinition } from './entity-definition.ts'
 import { eventId } from './event-id.ts'
+import type { RecordOutcome } from './record-outcome.ts'
 
-export type RecordOutcome =
-  | { index: number; id: string; outcome: 'created' | 'updated' | 'unchanged' | 'stale' }
-  | { index: number; id?: string; outcome: 'rejected'; errors: { field: string; message: string }[] }
+export type { RecordOutcome }
 
 // Kysely cannot type a table chosen at run time; the engine works on this untyped view of the same
 // transaction, and each entity definition says which columns it fills.

@@ -1,0 +1,8 @@
+/** What happened to one ingested record; the one list the engine, the API and its OpenAPI document share. */
+export const recordOutcomes = ['created', 'updated', 'unchanged', 'stale', 'rejected'] as const
+
+export type OutcomeName = (typeof recordOutcomes)[number]
+
+export type RecordOutcome =
+  | { index: number; id: string; outcome: Exclude<OutcomeName, 'rejected'> }
+  | { index: number; id?: string; outcome: 'rejected'; errors: { field: string; message: string }[] }
