@@ -1,8 +1,8 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { isValidDate } from '../calendar/calendar-date.ts'
 import type { Config } from '../config.ts'
 import { type DatabaseHandle, openDatabase } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
-import { isValidDate } from '../exports/day-window.ts'
 import type { Logger } from '../logger.ts'
 
 /** What every command gets: parsed config, a logger, a way to open the database, and stdout. */

@@ -1,10 +1,10 @@
 import { getBrand, listBrands } from '../brands/brand-repository.ts'
+import { yesterday } from '../calendar/time-zone.ts'
 import type { DatabaseHandle } from '../db/connect.ts'
 import type { Brand } from '../db/database.ts'
 import { FlexError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { Destination } from '../storage/destination.ts'
-import { yesterday } from './day-window.ts'
 import { type ExportDayResult, exportDay } from './export-day.ts'
 import { brandsForShard, type Shard } from './shard.ts'
 

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely'
+import { dayWindow } from '../calendar/day-window.ts'
+import { yesterday } from '../calendar/time-zone.ts'
 import type { Brand, Database } from '../db/database.ts'
 import { FlexError } from '../errors.ts'
-import { dayWindow, yesterday } from './day-window.ts'
 
 /** Task `index` (0-based) of `count` tasks, as Cloud Run Jobs number them. */
 export interface Shard {
