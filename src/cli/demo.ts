@@ -39,7 +39,7 @@ Exit codes as for flex export.`,
       await migrateToLatest(database.db)
       const demo = await generateDemoData(database.db, { today: now.toISOString().slice(0, 10) })
       log.info({ brands: demo.brands }, 'demo data generated')
-      return exportBrands({ database, destination, gzip: values.gzip ?? false, log, now: () => now })
+      return exportBrands({ database, destination, gzip: values.gzip ?? false, log, startedAt: now })
     })
     const extension = values.gzip ? 'csv.gz' : 'csv'
     const root = destination.description.startsWith('gs://')

@@ -32,6 +32,8 @@ quarantined (listed in the manifest and under <brand>/_quarantine/).`,
     ...jsonOption,
   },
   async run({ values }, context) {
+    // The one clock reading that decides each brand's default day, however long the run takes.
+    const startedAt = new Date()
     checkDateFlag('export', '--date', values.date)
     const destination = openDestination(values.dest ?? context.config.FLEX_EXPORT_DEST)
     const { CLOUD_RUN_TASK_INDEX: taskIndex, CLOUD_RUN_TASK_COUNT: taskCount } = context.config
@@ -47,6 +49,7 @@ quarantined (listed in the manifest and under <brand>/_quarantine/).`,
         chunkRows: context.config.FLEX_EXPORT_CHUNK_ROWS,
         shard,
         log: context.log,
+        startedAt,
       }),
     )
     if (values.json) context.print(exportSummaryJson(destination.description, result))
