@@ -13,7 +13,9 @@ export const apikeyCommand = defineCommand({
 create prints a new key for the brand once; only its hash is stored, so keep it now. Send it as
 "Authorization: Bearer <key>". With --require-signature every request made with the key must also
 be signed with the signing secret printed alongside (docs/ingestion.md). revoke disables a key by
-the id create printed.`,
+the id create printed.
+
+Exit codes: 0 done; 1 a failure; 2 bad arguments, an unknown brand, or no live key with that id.`,
   options: { brand: { type: 'string' }, 'require-signature': { type: 'boolean' }, ...jsonOption },
   allowPositionals: true,
   async run({ values, positionals }, context) {

@@ -50,7 +50,7 @@ export function parseCommandArgs<O extends Options>(command: CommandDef<O>, argv
     }
     return parsed
   } catch (error) {
-    throw new FlexError('USAGE', `flex ${command.name}: ${(error as Error).message}. See: flex ${command.name} --help`)
+    throw usageError(command.name, (error as Error).message)
   }
 }
 
@@ -75,8 +75,9 @@ export function checkDateFlag(command: string, flag: string, value: string | und
   }
 }
 
+/** A usage error; main() names the command in front of the message, so it is not repeated here. */
 export function usageError(command: string, message: string): FlexError {
-  return new FlexError('USAGE', `flex ${command}: ${message}. See: flex ${command} --help`)
+  return new FlexError('USAGE', `${message}. See: flex ${command} --help`)
 }
 
 export { openDatabase }

@@ -15,7 +15,7 @@ export const ingestCommand = defineCommand({
 
 FILE is .csv (header row; empty cells are absent; items, attributes and properties cells hold
 JSON), .ndjson or .jsonl, optionally .gz. TYPE is one of: ${entityTypes.join(', ')}.
-Records are upserted in batches of 1,000 (docs/ingestion.md). Lines that cannot be read or fail
+Records are stored in batches of 5,000 (docs/ingestion.md). Lines that cannot be read or fail
 validation go to the rejects file (default FILE.rejects.ndjson) with line numbers and reasons.
 
 status lists references that wait for an entity that has not arrived, by type, with counts and

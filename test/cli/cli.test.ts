@@ -1,12 +1,14 @@
 import { execFile, spawn } from 'node:child_process'
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { useTestDatabase } from '../support/test-database.ts'
+import { commands } from '../../src/cli/main.ts'
+import { multiSessionSkipReason, useTestDatabase } from '../support/test-database.ts'
 
 const bin = fileURLToPath(new URL('../../bin/flex.js', import.meta.url))
+const repoFile = (relative: string) => readFile(fileURLToPath(new URL(`../../${relative}`, import.meta.url)), 'utf8')
 const database = useTestDatabase()
 
 interface Outcome {
@@ -81,7 +83,47 @@ describe('flex CLI', () => {
       expect(outcome.code, args.join(' ')).toBe(2)
       expect(outcome.stderr, args.join(' ')).toMatch(message)
       expect(outcome.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
+      // Named once: "flex export: --date must be ...", never "flex export: flex export: ...".
+      expect(outcome.stderr, args.join(' ')).toMatch(/^flex(?: [a-z]+)?: (?!flex)/)
     }
+  })
+
+  it("names in each command's usage lines exactly the options it accepts, folders and buckets alike for --dest", async () => {
+    for (const command of commands) {
+      const help = (await flex([command.name, '--help'])).stdout
+      const usage = help.slice(0, help.indexOf('\n\n'))
+      const declared = Object.keys(command.options).map((name) => `--${name}`)
+      for (const option of declared) expect(usage, `flex ${command.name} usage`).toContain(option)
+      for (const mentioned of help.match(/--[a-z][a-z-]*/g) ?? []) {
+        if (mentioned !== '--help')
+          expect(declared, `flex ${command.name} --help mentions ${mentioned}`).toContain(mentioned)
+      }
+      if ('dest' in command.options)
+        expect(usage, `flex ${command.name} usage`).toContain('--dest DIR|gs://BUCKET/PREFIX')
+      // flex serve's help is being reworked with the command itself (issue 8, part 1).
+      if (command.name !== 'serve') expect(help, `flex ${command.name} --help`).toMatch(/Exit codes/)
+    }
+  })
+
+  it("lists in README's command table only options each command accepts, and all but --json", async () => {
+    const readme = await repoFile('README.md')
+    for (const command of commands) {
+      const rows = readme.split('\n').filter((line) => line.startsWith(`| \`flex ${command.name}`))
+      expect(rows, `README row for flex ${command.name}`).toHaveLength(1)
+      const mentioned = new Set(rows[0]?.split(' | ')[0]?.match(/--[a-z][a-z-]*/g) ?? [])
+      const declared = Object.keys(command.options).map((name) => `--${name}`)
+      expect([...mentioned].sort(), `README row for flex ${command.name}`).toEqual(
+        declared.filter((option) => option !== '--json').sort(),
+      )
+    }
+  })
+
+  it('gives the batch size of flex ingest as docs/ingestion.md does', async () => {
+    const help = (await flex(['ingest', '--help'])).stdout.replace(/\s+/g, ' ')
+    const docs = (await repoFile('docs/ingestion.md')).replace(/\s+/g, ' ')
+    const documented = /Records are stored in batches of ([\d,]+)/.exec(docs)?.[1]
+    expect(documented).toBe('5,000')
+    expect(help).toContain(`batches of ${documented}`)
   })
 
   it('says clearly when the database cannot be reached', async () => {
@@ -90,6 +132,22 @@ describe('flex CLI', () => {
     expect(outcome.stderr).toMatch(
       /^flex brands: cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/nothing: .*Is PostgreSQL running/,
     )
+  })
+
+  it('says how to create the database when DATABASE_URL names one that does not exist, and exits 2', async (context) => {
+    const reason = multiSessionSkipReason(database.current.kind)
+    if (reason) context.skip(`needs a PostgreSQL server to name a missing database on; ${reason}`)
+    const url = new URL(database.current.url)
+    url.pathname = '/flex_no_such_database'
+    url.password = 'secret-password'
+    const outcome = await flex(['migrate'], { DATABASE_URL: url.toString() })
+    expect(outcome.code).toBe(2)
+    expect(outcome.stderr.trim().split('\n')).toHaveLength(1)
+    expect(outcome.stderr).toMatch(/^flex migrate: database "flex_no_such_database" does not exist on /)
+    expect(outcome.stderr).toContain('createdb flex_no_such_database')
+    expect(outcome.stderr).toMatch(/psql "postgres:\/\/[^"]*\/postgres" -c 'create database flex_no_such_database'/)
+    expect(outcome.stderr).toContain('then run flex migrate')
+    expect(outcome.stderr).not.toContain('secret-password')
   })
 
   it('migrates, adds a brand, exports a day as JSON, and refuses an unwritable destination', async () => {
@@ -149,9 +207,19 @@ describe('flex CLI', () => {
     const blocked = path.join(dest, 'not-a-folder')
     await writeFile(blocked, 'a file where the destination folder should be')
     await chmod(blocked, 0o400)
-    const refused = await flex(['export', '--brand', 'cli-brand', '--dest', path.join(blocked, 'sub')], env)
-    expect(refused.code).toBe(1)
+    const unwritable = path.join(blocked, 'sub')
+    const refused = await flex(['export', '--brand', 'cli-brand', '--dest', unwritable], env)
+    expect(refused.code).toBe(2)
     expect(refused.stderr).toMatch(/^flex export: cannot write to .*not-a-folder\/sub: .*Choose another --dest/)
+    // The scheduler and the backfill refuse it the same way: a destination to fix, not a failed day.
+    for (const args of [
+      ['schedule', '--once', '--dest', unwritable],
+      ['backfill', '--from', '2026-02-01', '--to', '2026-02-01', '--dest', unwritable],
+    ]) {
+      const outcome = await flex(args, env)
+      expect(outcome.code, args.join(' ')).toBe(2)
+      expect(outcome.stderr, args.join(' ')).toMatch(/^flex [a-z]+: cannot write to .*Choose another --dest/)
+    }
 
     const missing = await flex(['export', '--brand', 'nobody'], env)
     expect(missing.code).toBe(2)
