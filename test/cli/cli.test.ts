@@ -227,6 +227,67 @@ describe('flex CLI', () => {
     expect(missing.stderr).toMatch(/no brand "nobody"/)
   })
 
+  it("runs README's other commands as written: demo, brands list, backfill, runs filters, ingest --rejects, apikey create and revoke", async () => {
+    const env = await databaseEnv()
+    const dest = await mkdtemp(path.join(tmpdir(), 'flex-readme-'))
+
+    const demo = await flex(['demo', '--dest', path.join(dest, 'demo'), '--json'], env)
+    expect(demo.code, demo.stderr).toBe(0)
+    // Other tests of this file may have added brands of their own to its database.
+    const demoDays = (JSON.parse(demo.stdout).days as { brand: string; rows: number }[]).filter((d) =>
+      ['maple-market', 'nordlicht', 'sakura-mart'].includes(d.brand),
+    )
+    expect(demoDays).toHaveLength(3)
+    expect(demoDays.every((d) => d.rows > 0)).toBe(true)
+
+    const brands = await flex(['brands', 'list'], env)
+    expect(brands.code).toBe(0)
+    expect(brands.stdout).toMatch(/^nordlicht\tEurope\/Berlin\t/m)
+
+    const backfill = ['backfill', '--from', '2026-03-28', '--to', '2026-03-30', '--brand', 'nordlicht']
+    const target = ['--dest', path.join(dest, 'backfill'), '--gzip']
+    const first = await flex([...backfill, ...target, '--concurrency', '2', '--json'], env)
+    expect(first.code, first.stderr).toBe(0)
+    expect((JSON.parse(first.stdout) as { date: string; status: string }[]).map((d) => [d.date, d.status])).toEqual([
+      ['2026-03-28', 'exported'],
+      ['2026-03-29', 'exported'],
+      ['2026-03-30', 'exported'],
+    ])
+    const again = await flex([...backfill, ...target], env)
+    expect(again.code).toBe(0)
+    expect(again.stdout).toMatch(/3 brand-days: 0 exported, 3 skipped, 0 failed/)
+    const forced = await flex([...backfill, ...target, '--force'], env)
+    expect(forced.stdout).toMatch(/3 brand-days: 3 exported, 0 skipped, 0 failed/)
+
+    const runs = await flex(['runs', '--date', '2026-03-29', '--brand', 'nordlicht', '--limit', '1', '--json'], env)
+    expect(runs.code).toBe(0)
+    expect(JSON.parse(runs.stdout)).toEqual([
+      expect.objectContaining({ brand_id: 'nordlicht', date: '2026-03-29', status: 'succeeded', trigger: 'backfill' }),
+    ])
+    const failed = await flex(['runs', '--failed'], env)
+    expect(failed).toMatchObject({ code: 0, stdout: 'no runs match\n' })
+
+    const customers = path.join(dest, 'customers.ndjson')
+    await writeFile(customers, '{"id":"C-1","updated_at":"2026-03-01T10:00:00Z"}\nnot json\n')
+    const rejects = path.join(dest, 'rejected.ndjson')
+    const ingested = await flex(
+      ['ingest', '--brand', 'nordlicht', '--entity', 'customers', customers, '--rejects', rejects],
+      env,
+    )
+    expect(ingested.code, ingested.stderr).toBe(3)
+    expect(ingested.stdout).toMatch(/^2 lines: 1 created, .* 1 rejected\nrejected lines, with reasons: /)
+    expect(JSON.parse(await readFile(rejects, 'utf8'))).toMatchObject({ line: 2 })
+
+    const created = await flex(['apikey', 'create', '--brand', 'nordlicht', '--json'], env)
+    expect(created.code).toBe(0)
+    const key = JSON.parse(created.stdout) as { id: string; brandId: string; key: string }
+    expect(key.brandId).toBe('nordlicht')
+    const signed = await flex(['apikey', 'create', '--brand', 'nordlicht', '--require-signature'], env)
+    expect(signed.stdout).toMatch(/^key id: .*\nkey: +\S+\nsigning secret: \S+\n/)
+    expect(await flex(['apikey', 'revoke', key.id], env)).toMatchObject({ code: 0, stdout: `key ${key.id} revoked\n` })
+    expect(await flex(['apikey', 'revoke', key.id], env)).toMatchObject({ code: 2, stdout: `no live key ${key.id}\n` })
+  })
+
   it('runs the schedule until SIGTERM, exporting the due day on its first tick, then exits 0', async () => {
     const env = await databaseEnv()
     expect((await flex(['migrate'], env)).code).toBe(0)
