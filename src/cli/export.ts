@@ -13,7 +13,8 @@ export const exportCommand = defineCommand({
 Writes campaigns, campaign_customers, campaign_skus, opt_outs and link_stats for one day, then the
 day's manifest, under DIR/<brand>/<file_type>/dt=<date>/ (see docs/exports.md).
 
-  --date   the brand's local calendar day (default: yesterday in each brand's timezone)
+  --date   the brand's local calendar day (default: yesterday in each brand's timezone when the
+           command started, however long it runs)
   --brand  one brand (default: every brand)
   --dest   destination folder or bucket (default: $FLEX_EXPORT_DEST, else ./exports)
   --gzip   write .csv.gz instead of .csv
