@@ -126,6 +126,30 @@ describe('flex CLI', () => {
     expect(help).toContain(`batches of ${documented}`)
   })
 
+  it('reports every invalid environment variable at once, each with what it expects, and exits 2', async () => {
+    const outcome = await flex(['runs'], {
+      DATABASE_URL: 'mysql://db.example/flex',
+      FLEX_EXPORT_CHUNK_ROWS: '5',
+      FLEX_SCHEDULE_AT: '25:00',
+      CLOUD_RUN_TASK_COUNT: '0',
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+    })
+    expect(outcome.code).toBe(2)
+    expect(outcome.stderr.trim().split('\n')).toHaveLength(1)
+    for (const problem of [
+      'DATABASE_URL: expected a postgres:// or postgresql:// connection string',
+      'FLEX_EXPORT_CHUNK_ROWS: expected a whole number from 100 to 100000',
+      'FLEX_SCHEDULE_AT: expected a time of day HH:MM (00:00 to 23:59)',
+      'CLOUD_RUN_TASK_COUNT: expected a whole number, 1 or more',
+      'PORT: expected a port number from 0 to 65535',
+      'LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent',
+    ]) {
+      expect(outcome.stderr).toContain(problem)
+    }
+    expect(outcome.stderr).toMatch(/fix or unset them \(README: Configuration\)/)
+  })
+
   it('says clearly when the database cannot be reached', async () => {
     const outcome = await flex(['brands', 'list'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing' })
     expect(outcome.code).toBe(1)
