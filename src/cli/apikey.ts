@@ -3,6 +3,8 @@ import { getBrand } from '../brands/brand-repository.ts'
 import { exitCodes } from '../errors.ts'
 import { defineCommand, jsonOption, usageError, withDatabase } from './command.ts'
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 export const apikeyCommand = defineCommand({
   name: 'apikey',
   summary: 'create or revoke API keys for the ingestion API',
@@ -39,9 +41,13 @@ Exit codes: 0 done; 1 a failure; 2 bad arguments, an unknown brand, or no live k
     }
     if (action === 'revoke') {
       if (!id) throw usageError('apikey', 'revoke needs the KEY_ID')
+      if (!uuidPattern.test(id)) {
+        throw usageError('apikey', `KEY_ID must be the key id flex apikey create printed (a UUID), got "${id}"`)
+      }
       const revoked = await withDatabase(context, (database) => revokeApiKey(database.db, id))
-      context.print(revoked ? `key ${id} revoked` : `no live key ${id}`)
-      return revoked ? exitCodes.ok : exitCodes.usage
+      if (!revoked) throw usageError('apikey', `no live key ${id}: revoked already, or never created`)
+      context.print(`key ${id} revoked`)
+      return exitCodes.ok
     }
     throw usageError('apikey', action ? `unknown action "${action}" (use create or revoke)` : 'say create or revoke')
   },

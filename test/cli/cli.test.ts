@@ -74,6 +74,11 @@ describe('flex CLI', () => {
       [['export', '--shard', '5/2'], /--shard must be INDEX\/COUNT/],
       [['ingest', '--brand', 'b', '--entity', 'shoes', 'x.csv'], /--entity must be one of customers, customer_events/],
       [['ingest'], /give a FILE to load, or status/],
+      [
+        ['ingest', '--brand', 'b', '--entity', 'customers', '/no/such/file.csv'],
+        /cannot read \/no\/such\/file\.csv: ENOENT/,
+      ],
+      [['apikey', 'revoke', 'not-an-id'], /KEY_ID must be the key id flex apikey create printed/],
       [['backfill', '--from', '2026-02-01', '--to', '2026-01-01'], /--from 2026-02-01 is after --to 2026-01-01/],
       [['backfill', '--to', '2026-01-01'], /--from is required/],
       [['backfill', '--from', '2026-01-01', '--to', '2026-01-02', '--concurrency', '0'], /--concurrency must be/],
@@ -309,7 +314,9 @@ describe('flex CLI', () => {
     const signed = await flex(['apikey', 'create', '--brand', 'nordlicht', '--require-signature'], env)
     expect(signed.stdout).toMatch(/^key id: .*\nkey: +\S+\nsigning secret: \S+\n/)
     expect(await flex(['apikey', 'revoke', key.id], env)).toMatchObject({ code: 0, stdout: `key ${key.id} revoked\n` })
-    expect(await flex(['apikey', 'revoke', key.id], env)).toMatchObject({ code: 2, stdout: `no live key ${key.id}\n` })
+    const revokedAgain = await flex(['apikey', 'revoke', key.id], env)
+    expect(revokedAgain).toMatchObject({ code: 2, stdout: '' })
+    expect(revokedAgain.stderr).toMatch(/^flex apikey: no live key .*: revoked already/)
   })
 
   it('runs the schedule until SIGTERM, exporting the due day on its first tick, then exits 0', async () => {
