@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
+import { isValidTimezone } from '../calendar/time-zone.ts'
 import type { Brand, Database } from '../db/database.ts'
 import { FlexError } from '../errors.ts'
-import { isValidTimezone } from '../exports/day-window.ts'
 
 /** Brand ids name folders in every export path, so they are kept to a safe alphabet. */
 export const brandIdPattern = /^[a-z0-9][a-z0-9_-]{0,62}$/

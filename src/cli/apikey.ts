@@ -3,6 +3,8 @@ import { getBrand } from '../brands/brand-repository.ts'
 import { exitCodes } from '../errors.ts'
 import { defineCommand, jsonOption, usageError, withDatabase } from './command.ts'
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 export const apikeyCommand = defineCommand({
   name: 'apikey',
   summary: 'create or revoke API keys for the ingestion API',
@@ -13,7 +15,9 @@ export const apikeyCommand = defineCommand({
 create prints a new key for the brand once; only its hash is stored, so keep it now. Send it as
 "Authorization: Bearer <key>". With --require-signature every request made with the key must also
 be signed with the signing secret printed alongside (docs/ingestion.md). revoke disables a key by
-the id create printed.`,
+the id create printed.
+
+Exit codes: 0 done; 1 a failure; 2 bad arguments, an unknown brand, or no live key with that id.`,
   options: { brand: { type: 'string' }, 'require-signature': { type: 'boolean' }, ...jsonOption },
   allowPositionals: true,
   async run({ values, positionals }, context) {
@@ -37,9 +41,13 @@ the id create printed.`,
     }
     if (action === 'revoke') {
       if (!id) throw usageError('apikey', 'revoke needs the KEY_ID')
+      if (!uuidPattern.test(id)) {
+        throw usageError('apikey', `KEY_ID must be the key id flex apikey create printed (a UUID), got "${id}"`)
+      }
       const revoked = await withDatabase(context, (database) => revokeApiKey(database.db, id))
-      context.print(revoked ? `key ${id} revoked` : `no live key ${id}`)
-      return revoked ? exitCodes.ok : exitCodes.usage
+      if (!revoked) throw usageError('apikey', `no live key ${id}: revoked already, or never created`)
+      context.print(`key ${id} revoked`)
+      return exitCodes.ok
     }
     throw usageError('apikey', action ? `unknown action "${action}" (use create or revoke)` : 'say create or revoke')
   },

@@ -11,9 +11,9 @@ export const backfillCommand = defineCommand({
   help: `Usage: flex backfill --from YYYY-MM-DD --to YYYY-MM-DD [--brand ID] [--force]
                      [--concurrency N] [--dest DIR|gs://BUCKET/PREFIX] [--gzip] [--json]
 
-Exports every day from --from to --to (inclusive, brand-local dates) for one or every brand.
-A day whose manifest is complete and current is skipped unless --force, so a backfill that was
-stopped or killed resumes where it left off when run again.
+Exports every day from --from to --to (inclusive, brand-local dates, at most ${maxDays.toLocaleString('en-US')} days) for one
+or every brand. A day whose manifest is complete and current is skipped unless --force, so a
+backfill that was stopped or killed resumes where it left off when run again.
 
   --brand        one brand (default: every brand)
   --force        re-export complete days too
@@ -24,7 +24,8 @@ stopped or killed resumes where it left off when run again.
 
 On a terminal a progress line shows days, files, rows/s and the time left; otherwise each day
 is logged. Ends with one line per day. Exit codes: 0 every day complete; 1 a day failed (run the
-same command again to retry just the failed days); 2 bad arguments.`,
+same command again to retry just the failed days); 2 bad arguments or configuration (an unknown
+brand, a destination that cannot be written).`,
   options: {
     from: { type: 'string' },
     to: { type: 'string' },

@@ -11,7 +11,9 @@ export const brandsCommand = defineCommand({
 add   creates a brand, or updates the name and timezone of an existing one. ID: 1-63 lowercase
       letters, digits, - or _. TZ: an IANA name such as Europe/Berlin; the brand's export days
       run from local midnight to local midnight in it.
-list  prints every brand.`,
+list  prints every brand.
+
+Exit codes: 0 done; 1 a failure; 2 bad arguments (an invalid ID or an unknown timezone).`,
   options: {
     timezone: { type: 'string', description: 'IANA timezone of the brand' },
     name: { type: 'string', description: 'display name (default: the id)' },

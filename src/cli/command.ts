@@ -1,8 +1,8 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { isValidDate } from '../calendar/calendar-date.ts'
 import type { Config } from '../config.ts'
 import { type DatabaseHandle, openDatabase } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
-import { isValidDate } from '../exports/day-window.ts'
 import type { Logger } from '../logger.ts'
 
 /** What every command gets: parsed config, a logger, a way to open the database, and stdout. */
@@ -50,7 +50,7 @@ export function parseCommandArgs<O extends Options>(command: CommandDef<O>, argv
     }
     return parsed
   } catch (error) {
-    throw new FlexError('USAGE', `flex ${command.name}: ${(error as Error).message}. See: flex ${command.name} --help`)
+    throw usageError(command.name, (error as Error).message)
   }
 }
 
@@ -75,8 +75,9 @@ export function checkDateFlag(command: string, flag: string, value: string | und
   }
 }
 
+/** A usage error; main() names the command in front of the message, so it is not repeated here. */
 export function usageError(command: string, message: string): FlexError {
-  return new FlexError('USAGE', `flex ${command}: ${message}. See: flex ${command} --help`)
+  return new FlexError('USAGE', `${message}. See: flex ${command} --help`)
 }
 
 export { openDatabase }

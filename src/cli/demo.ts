@@ -10,7 +10,7 @@ import { exportExitCode, exportSummaryJson, exportSummaryLines } from './export-
 export const demoCommand = defineCommand({
   name: 'demo',
   summary: "generate demo brands and campaign data, then export yesterday's files",
-  help: `Usage: flex demo [--dest DIR] [--gzip] [--json]
+  help: `Usage: flex demo [--dest DIR|gs://BUCKET/PREFIX] [--gzip] [--json]
 
 Without DATABASE_URL: resets the embedded PGlite database in $FLEX_EMBEDDED_DIR (default
 ./.flex/pglite), migrates it, fills it with deterministic demo data (three brands in Berlin,
@@ -18,7 +18,7 @@ New York and Tokyo time, thousands of customers, 30 days of campaigns) and expor
 each brand's timezone. With DATABASE_URL: the same on that server; demo rows are upserted and
 nothing else is touched.
 
-  --dest   destination folder (default: $FLEX_EXPORT_DEST, else ./exports)
+  --dest   destination folder or bucket (default: $FLEX_EXPORT_DEST, else ./exports)
   --gzip   write .csv.gz instead of .csv
   --json   print one JSON summary on stdout
 
@@ -39,7 +39,7 @@ Exit codes as for flex export.`,
       await migrateToLatest(database.db)
       const demo = await generateDemoData(database.db, { today: now.toISOString().slice(0, 10) })
       log.info({ brands: demo.brands }, 'demo data generated')
-      return exportBrands({ database, destination, gzip: values.gzip ?? false, log, now: () => now })
+      return exportBrands({ database, destination, gzip: values.gzip ?? false, log, startedAt: now })
     })
     const extension = values.gzip ? 'csv.gz' : 'csv'
     const root = destination.description.startsWith('gs://')

@@ -7,21 +7,23 @@ import { exportExitCode, exportSummaryJson, exportSummaryLines } from './export-
 export const exportCommand = defineCommand({
   name: 'export',
   summary: "export a day's five campaign CSV files and manifest per brand",
-  help: `Usage: flex export [--date YYYY-MM-DD] [--brand ID] [--dest DIR] [--gzip] [--json]
+  help: `Usage: flex export [--date YYYY-MM-DD] [--brand ID] [--dest DIR|gs://BUCKET/PREFIX] [--gzip]
+                   [--shard INDEX/COUNT] [--json]
 
 Writes campaigns, campaign_customers, campaign_skus, opt_outs and link_stats for one day, then the
 day's manifest, under DIR/<brand>/<file_type>/dt=<date>/ (see docs/exports.md).
 
-  --date   the brand's local calendar day (default: yesterday in each brand's timezone)
+  --date   the brand's local calendar day (default: yesterday in each brand's timezone when the
+           command started, however long it runs)
   --brand  one brand (default: every brand)
-  --dest   destination folder (default: $FLEX_EXPORT_DEST, else ./exports)
+  --dest   destination folder or bucket (default: $FLEX_EXPORT_DEST, else ./exports)
   --gzip   write .csv.gz instead of .csv
   --shard  INDEX/COUNT: export only this task's share of the brands, balanced by the day's size
            (default: CLOUD_RUN_TASK_INDEX/CLOUD_RUN_TASK_COUNT when a Cloud Run Job sets them)
   --json   print one JSON summary on stdout
 
 Exit codes: 0 every day complete; 1 a brand-day failed (it has no manifest; re-run it);
-2 bad arguments or configuration; 3 complete, but some rows failed validation and were
+2 bad arguments or configuration (an unknown brand, a destination that cannot be written); 3 complete, but some rows failed validation and were
 quarantined (listed in the manifest and under <brand>/_quarantine/).`,
   options: {
     date: { type: 'string' },
@@ -32,6 +34,8 @@ quarantined (listed in the manifest and under <brand>/_quarantine/).`,
     ...jsonOption,
   },
   async run({ values }, context) {
+    // The one clock reading that decides each brand's default day, however long the run takes.
+    const startedAt = new Date()
     checkDateFlag('export', '--date', values.date)
     const destination = openDestination(values.dest ?? context.config.FLEX_EXPORT_DEST)
     const { CLOUD_RUN_TASK_INDEX: taskIndex, CLOUD_RUN_TASK_COUNT: taskCount } = context.config
@@ -47,6 +51,7 @@ quarantined (listed in the manifest and under <brand>/_quarantine/).`,
         chunkRows: context.config.FLEX_EXPORT_CHUNK_ROWS,
         shard,
         log: context.log,
+        startedAt,
       }),
     )
     if (values.json) context.print(exportSummaryJson(destination.description, result))

@@ -1,3 +1,4 @@
+import { access, constants } from 'node:fs/promises'
 import { getBrand } from '../brands/brand-repository.ts'
 import { exitCodes } from '../errors.ts'
 import { entities } from '../ingest/entities/index.ts'
@@ -15,7 +16,7 @@ export const ingestCommand = defineCommand({
 
 FILE is .csv (header row; empty cells are absent; items, attributes and properties cells hold
 JSON), .ndjson or .jsonl, optionally .gz. TYPE is one of: ${entityTypes.join(', ')}.
-Records are upserted in batches of 1,000 (docs/ingestion.md). Lines that cannot be read or fail
+Records are stored in batches of 5,000 (docs/ingestion.md). Lines that cannot be read or fail
 validation go to the rejects file (default FILE.rejects.ndjson) with line numbers and reasons.
 
 status lists references that wait for an entity that has not arrived, by type, with counts and
@@ -49,6 +50,15 @@ Exit codes: 0 every line stored (or unchanged/stale); 1 a failure; 2 bad argumen
     if (!values.brand) throw usageError('ingest', '--brand is required')
     if (!values.entity || !(entityTypes as readonly string[]).includes(values.entity)) {
       throw usageError('ingest', `--entity must be one of ${entityTypes.join(', ')}`)
+    }
+    // Checked before anything else opens it: a missing file is the caller's mistake, not a failure.
+    try {
+      await access(first, constants.R_OK)
+    } catch (error) {
+      throw usageError(
+        'ingest',
+        `cannot read ${first}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      )
     }
     const entity = entities[values.entity as EntityType]
     const brandId = values.brand

@@ -14,7 +14,7 @@ import { runsCommand } from './runs.ts'
 import { scheduleCommand } from './schedule.ts'
 import { serveCommand } from './serve.ts'
 
-const commands: readonly CommandDef[] = [
+export const commands: readonly CommandDef[] = [
   migrateCommand,
   brandsCommand,
   exportCommand,

@@ -12,7 +12,9 @@ Lists recorded export attempts, newest first (default: the last 100).
   --brand   only that brand
   --failed  only failed runs
   --limit   at most N runs
-  --json    print a JSON array on stdout`,
+  --json    print a JSON array on stdout
+
+Exit codes: 0 listed (failed runs included); 1 a failure; 2 bad arguments.`,
   options: {
     date: { type: 'string' },
     brand: { type: 'string' },

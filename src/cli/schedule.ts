@@ -21,7 +21,10 @@ is logged as an error naming the brand, day and what went wrong.
 On SIGTERM it stops taking new work, lets a running export finish, and exits 0.
 
 --once runs a single check and exits (1 if a due day failed): for an external trigger such as
-Cloud Scheduler starting a Cloud Run Job every 15 minutes.`,
+Cloud Scheduler starting a Cloud Run Job every 15 minutes.
+
+Exit codes: 0 stopped by a signal, or --once found nothing failed; 1 --once and a due day failed;
+2 bad arguments or configuration (a destination that cannot be written, --deadline not after --at).`,
   options: {
     dest: { type: 'string' },
     gzip: { type: 'boolean' },

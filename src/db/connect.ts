@@ -59,6 +59,8 @@ async function connect(url: string, max: number, description: string, embedded: 
     client.release()
   } catch (error) {
     await pool.end()
+    if ((error as { code?: unknown }).code === missingDatabase && !embedded)
+      throw databaseMissing(url, description, error)
     throw new FlexError(
       'DATABASE_UNREACHABLE',
       `cannot connect to ${description}: ${(error as Error).message}. Is PostgreSQL running, and is DATABASE_URL right?`,
@@ -77,6 +79,25 @@ async function connect(url: string, max: number, description: string, embedded: 
       if (!pool.ended) await pool.end()
     },
   }
+}
+
+// SQLSTATE invalid_catalog_name: the server is up, but has no database of that name.
+const missingDatabase = '3D000'
+
+/** Names the missing database and says how to create it, from the server's maintenance database. */
+function databaseMissing(url: string, description: string, cause: unknown): FlexError {
+  const server = new URL(url)
+  const name = decodeURIComponent(server.pathname.slice(1))
+  const identifier = /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`
+  // The password stays out of messages and logs; psql asks for it, or reads PGPASSWORD / ~/.pgpass.
+  server.password = ''
+  server.pathname = '/postgres'
+  return new FlexError(
+    'DATABASE_MISSING',
+    `database "${name}" does not exist on ${description}; create it with: createdb ${identifier} ` +
+      `(PGHOST, PGPORT and PGUSER naming that server), or: psql "${server.toString()}" -c 'create database ${identifier}', then run flex migrate`,
+    { cause },
+  )
 }
 
 export function redactUrl(url: string): string {

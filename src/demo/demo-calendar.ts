@@ -1,4 +1,5 @@
-import { addDays, dayWindow } from '../exports/day-window.ts'
+import { addDays } from '../calendar/calendar-date.ts'
+import { dayWindow } from '../calendar/day-window.ts'
 import type { Random } from './random.ts'
 
 // Time for the demo generators: a brand's local calendar around `today`, and helpers for instants.

@@ -1,6 +1,6 @@
 import type { Insertable, Kysely } from 'kysely'
+import { isValidDate } from '../calendar/calendar-date.ts'
 import type { CampaignMessagesTable, Database } from '../db/database.ts'
-import { isValidDate } from '../exports/day-window.ts'
 import { type BrandContext, type BrandProfile, brandProfiles } from './brand-profiles.ts'
 import {
   addBackgroundOptOuts,

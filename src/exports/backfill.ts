@@ -1,10 +1,10 @@
 import { getBrand, listBrands } from '../brands/brand-repository.ts'
+import { addDays } from '../calendar/calendar-date.ts'
 import type { DatabaseHandle } from '../db/connect.ts'
 import type { Brand } from '../db/database.ts'
 import type { Logger } from '../logger.ts'
 import type { Destination } from '../storage/destination.ts'
 import { dayStatus } from './day-status.ts'
-import { addDays } from './day-window.ts'
 import { exportDay } from './export-day.ts'
 import { exportFiles } from './files/index.ts'
 

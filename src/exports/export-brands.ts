@@ -4,7 +4,7 @@ import type { Brand } from '../db/database.ts'
 import { FlexError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { Destination } from '../storage/destination.ts'
-import { yesterday } from './day-window.ts'
+import { brandDays } from './brand-day.ts'
 import { type ExportDayResult, exportDay } from './export-day.ts'
 import { brandsForShard, type Shard } from './shard.ts'
 
@@ -20,6 +20,12 @@ export interface ExportBrandsOptions {
   /** Export only this task's share of the brands (Cloud Run Jobs with several tasks). */
   shard?: Shard | undefined
   log: Logger
+  /**
+   * The instant that decides each brand's default day (yesterday as of then); read it once when
+   * the command starts. Default: one reading of `now` when the run starts.
+   */
+  startedAt?: Date | undefined
+  /** The clock for run timestamps. */
   now?: () => Date
 }
 
@@ -40,6 +46,7 @@ export interface ExportBrandsResult {
  */
 export async function exportBrands(options: ExportBrandsOptions): Promise<ExportBrandsResult> {
   const { database, destination, log } = options
+  const startedAt = options.startedAt ?? (options.now ?? (() => new Date()))()
   const brands: Brand[] =
     options.brandId === undefined ? await listBrands(database.db) : [await getBrand(database.db, options.brandId)]
   if (brands.length === 0) {
@@ -48,23 +55,20 @@ export async function exportBrands(options: ExportBrandsOptions): Promise<Export
       'there are no brands to export; add one with: flex brands add ID --timezone TZ',
     )
   }
-  const mine =
-    options.shard === undefined
-      ? brands
-      : await brandsForShard(database.db, brands, options.shard, options.date, options.now?.())
+  const days = brandDays(brands, options.date, startedAt)
+  const mine = options.shard === undefined ? days : await brandsForShard(database.db, days, options.shard)
   if (options.shard !== undefined) {
     log.info(
-      { shard: `${options.shard.index}/${options.shard.count}`, brands: mine.map((b) => b.id) },
+      { shard: `${options.shard.index}/${options.shard.count}`, brands: mine.map((d) => d.brand.id) },
       'shard assigned',
     )
   }
   await destination.checkWritable()
-  const days: ExportDayResult[] = []
+  const results: ExportDayResult[] = []
   const failures: BrandFailure[] = []
-  for (const brand of mine) {
-    const date = options.date ?? yesterday(brand.timezone, options.now?.())
+  for (const { brand, date } of mine) {
     try {
-      days.push(
+      results.push(
         await exportDay({
           database,
           destination,
@@ -82,5 +86,5 @@ export async function exportBrands(options: ExportBrandsOptions): Promise<Export
       failures.push({ brand: brand.id, date, error: err })
     }
   }
-  return { days, failures }
+  return { days: results, failures }
 }

@@ -1,7 +1,7 @@
 import { type Compilable, type Kysely, type RawBuilder, sql } from 'kysely'
 import type { z } from 'zod'
+import type { DayWindow } from '../calendar/day-window.ts'
 import type { Database } from '../db/database.ts'
-import type { DayWindow } from './day-window.ts'
 
 /**
  * One export file type: its name (folder and file name), its row schema (whose key order is the

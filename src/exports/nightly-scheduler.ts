@@ -1,10 +1,11 @@
 import { listBrands } from '../brands/brand-repository.ts'
+import { addDays } from '../calendar/calendar-date.ts'
+import { localClock } from '../calendar/time-zone.ts'
 import type { DatabaseHandle } from '../db/connect.ts'
 import type { Brand } from '../db/database.ts'
 import { FlexError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { Destination } from '../storage/destination.ts'
-import { addDays, localClock } from './day-window.ts'
 import { exportDay } from './export-day.ts'
 
 export interface NightlySchedulerOptions {

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely'
+import { dayWindow } from '../calendar/day-window.ts'
 import type { Brand, Database } from '../db/database.ts'
 import { FlexError } from '../errors.ts'
-import { dayWindow, yesterday } from './day-window.ts'
+import type { BrandDay } from './brand-day.ts'
 
 /** Task `index` (0-based) of `count` tasks, as Cloud Run Jobs number them. */
 export interface Shard {
@@ -20,42 +21,36 @@ export function parseShard(value: string): Shard {
 }
 
 /**
- * The brands this task exports. A brand-day is the unit: one task writes all its files and its
- * manifest. Brands are dealt out largest first to the least-loaded task, by the day's
+ * The brand-days this task exports. A brand-day is the unit: one task writes all its files and its
+ * manifest. Brand-days are dealt out largest first to the least-loaded task, by the day's
  * campaign_customers rows (the file that dominates every export), so every task computes the same
  * split from data that no longer changes once the day is over.
  */
-export async function brandsForShard(
-  db: Kysely<Database>,
-  brands: Brand[],
-  shard: Shard,
-  date: string | undefined,
-  now: Date = new Date(),
-): Promise<Brand[]> {
-  if (shard.count === 1) return brands
+export async function brandsForShard(db: Kysely<Database>, days: BrandDay[], shard: Shard): Promise<BrandDay[]> {
+  if (shard.count === 1) return days
   const sized = []
-  for (const brand of brands) {
-    const window = dayWindow(date ?? yesterday(brand.timezone, now), brand.timezone)
+  for (const day of days) {
+    const window = dayWindow(day.date, day.brand.timezone)
     const { rows } = await db
       .selectFrom('campaign_messages')
       .select((eb) => eb.fn.countAll<string>().as('rows'))
-      .where('brand_id', '=', brand.id)
+      .where('brand_id', '=', day.brand.id)
       .where('updated_at', '>=', window.start)
       .where('updated_at', '<', window.end)
       .executeTakeFirstOrThrow()
-    sized.push({ brand, rows: Number(rows) })
+    sized.push({ ...day, rows: Number(rows) })
   }
-  return dealOut(sized, shard.count)[shard.index] ?? []
+  return (dealOut(sized, shard.count)[shard.index] ?? []).map(({ brand, date }) => ({ brand, date }))
 }
 
 /** Largest first, each to the task with the fewest rows so far (ties: lowest task, then brand id). */
-export function dealOut<T extends { brand: Brand; rows: number }>(items: T[], count: number): Brand[][] {
-  const tasks = Array.from({ length: count }, () => ({ rows: 0, brands: [] as Brand[] }))
+export function dealOut<T extends { brand: Brand; rows: number }>(items: T[], count: number): T[][] {
+  const tasks = Array.from({ length: count }, () => ({ rows: 0, items: [] as T[] }))
   const ordered = [...items].sort((a, b) => b.rows - a.rows || a.brand.id.localeCompare(b.brand.id))
   for (const item of ordered) {
     const lightest = tasks.reduce((best, task) => (task.rows < best.rows ? task : best))
     lightest.rows += item.rows + 1
-    lightest.brands.push(item.brand)
+    lightest.items.push(item)
   }
-  return tasks.map((t) => t.brands)
+  return tasks.map((t) => t.items)
 }

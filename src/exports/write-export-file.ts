@@ -4,12 +4,12 @@ import { createGzip } from 'node:zlib'
 import type { Kysely } from 'kysely'
 import type pg from 'pg'
 import Cursor from 'pg-cursor'
+import type { DayWindow } from '../calendar/day-window.ts'
 import type { Database } from '../db/database.ts'
 import { FlexError } from '../errors.ts'
 import type { Destination } from '../storage/destination.ts'
 import { describeColumns } from './columns.ts'
 import { createRowCodec } from './csv-encoding.ts'
-import type { DayWindow } from './day-window.ts'
 import type { AnyExportFile } from './export-file.ts'
 
 /** A row that failed validation: kept out of the data file and written to quarantine. */

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Brand } from '../../src/db/database.ts'
+import { brandDays } from '../../src/exports/brand-day.ts'
 import { exportBrands } from '../../src/exports/export-brands.ts'
 import { brandsForShard, dealOut, parseShard } from '../../src/exports/shard.ts'
 import { addBrand, addCampaign, silentLog, tempFolder } from '../support/fixtures.ts'
@@ -39,7 +40,7 @@ describe('sharding one day across Cloud Run tasks', () => {
       ],
       2,
     )
-    expect(split.map((task) => task.map((b) => b.id))).toEqual([
+    expect(split.map((task) => task.map((item) => item.brand.id))).toEqual([
       ['a', 'd', 'e'],
       ['b', 'c'],
     ])
@@ -51,7 +52,8 @@ describe('sharding one day across Cloud Run tasks', () => {
     const brands = await db.selectFrom('brands').selectAll().orderBy('id').execute()
     const shares = []
     for (let index = 0; index < 2; index++) {
-      shares.push((await brandsForShard(db, brands, { index, count: 2 }, '2026-04-01')).map((b) => b.id))
+      const days = brandDays(brands, '2026-04-01', new Date())
+      shares.push((await brandsForShard(db, days, { index, count: 2 })).map((d) => d.brand.id))
     }
     expect(shares).toEqual([
       ['big', 'tiny'],

@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import { afterAll, afterEach, beforeAll } from 'vitest'
+import { afterAll, afterEach, beforeAll, inject } from 'vitest'
 import { type DatabaseHandle, openDatabase } from '../../src/db/connect.ts'
 import { migrateToLatest } from '../../src/db/migrate.ts'
+import type { DatabaseKind } from './test-database-setup.ts'
 
 // Tests run against a real PostgreSQL: DATABASE_URL when set (CI sets it to the local server),
-// else a testcontainers container when a Docker engine answers, else the embedded PGlite. Each
-// test file gets a fresh, migrated database. A file whose tests failed keeps its database for
-// inspection (its name is printed); a passing one drops it.
+// else a testcontainers container when a Docker engine answers, else the embedded PGlite; the
+// choice is made once per run (test-database-setup.ts). Each test file gets a fresh, migrated
+// database. A file whose tests failed keeps its database for inspection (its name is printed); a
+// passing one drops it.
 
-export type DatabaseKind = 'server' | 'container' | 'pglite'
+export type { DatabaseKind }
 
 export interface TestDatabase {
   readonly kind: DatabaseKind
@@ -27,21 +29,6 @@ export function multiSessionSkipReason(kind: DatabaseKind): string | undefined {
     : undefined
 }
 
-let serverUrl: Promise<{ url: string; kind: DatabaseKind } | undefined> | undefined
-
-async function findServer(): Promise<{ url: string; kind: DatabaseKind } | undefined> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, kind: 'server' }
-  try {
-    const { PostgreSqlContainer } = await import('@testcontainers/postgresql')
-    const { getContainerRuntimeClient } = await import('testcontainers')
-    await getContainerRuntimeClient()
-    const container = await new PostgreSqlContainer('postgres:17-alpine').start()
-    return { url: container.getConnectionUri(), kind: 'container' }
-  } catch {
-    return undefined
-  }
-}
-
 /** Registers hooks that give the test file its own migrated database; read it after beforeAll. */
 export function useTestDatabase(): { readonly current: TestDatabase } {
   const state: { current?: TestDatabase; failed: boolean; created: string[]; server?: string } = {
@@ -50,9 +37,8 @@ export function useTestDatabase(): { readonly current: TestDatabase } {
   }
 
   beforeAll(async () => {
-    serverUrl ??= findServer()
-    const server = await serverUrl
-    if (server === undefined) {
+    const server = inject('testDatabaseServer')
+    if (server.kind === 'pglite') {
       const handle = await openDatabase({})
       await migrateToLatest(handle.db)
       state.current = {

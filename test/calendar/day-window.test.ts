@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { addDays, dayWindow, isValidDate, isValidTimezone, localDate, yesterday } from '../../src/exports/day-window.ts'
+import { addDays } from '../../src/calendar/calendar-date.ts'
+import { dayWindow } from '../../src/calendar/day-window.ts'
+import { localDate } from '../../src/calendar/time-zone.ts'
 
 const hours = (w: { start: Date; end: Date }) => (w.end.getTime() - w.start.getTime()) / 3_600_000
 
@@ -45,17 +47,5 @@ describe('dayWindow', () => {
     expect(() => dayWindow('2026-02-30', 'UTC')).toThrow(/calendar date/)
     expect(() => dayWindow('2026-1-01', 'UTC')).toThrow(/calendar date/)
     expect(() => dayWindow('2026-01-01', 'Mars/Olympus')).toThrow(/IANA/)
-    expect(isValidDate('2024-02-29')).toBe(true)
-    expect(isValidDate('2025-02-29')).toBe(false)
-    expect(isValidTimezone('')).toBe(false)
-  })
-})
-
-describe('yesterday', () => {
-  it('is the previous local date in the given timezone', () => {
-    const now = new Date('2026-11-22T02:30:00Z')
-    expect(yesterday('UTC', now)).toBe('2026-11-21')
-    expect(yesterday('America/Los_Angeles', now)).toBe('2026-11-20')
-    expect(yesterday('Asia/Tokyo', now)).toBe('2026-11-21')
   })
 })
