@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import { firstUseOfSignature, lookUpKey } from '../apikeys/api-key-repository.ts'
 import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
@@ -46,8 +46,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const rateLimit = options.rateLimit ?? { requests: 3_000, windowMs: 60_000 }
   // Fixed windows per key, in this process: enough to stop a runaway client.
   const windows = new Map<string, { start: number; count: number }>()
+  // Fastify 5 takes an existing pino logger as loggerInstance; `logger` accepts only options.
+  const loggerInstance: FastifyBaseLogger | undefined = options.log || undefined
   const app = Fastify({
-    logger: options.log === undefined || options.log === false ? false : options.log,
+    ...(loggerInstance ? { loggerInstance } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
   })
 
