@@ -50,6 +50,12 @@ export const errorCodes = {
   },
   FORBIDDEN: { exitCode: exitCodes.usage, httpStatus: 403, summary: 'the API key belongs to another brand' },
   NOT_FOUND: { exitCode: exitCodes.usage, httpStatus: 404, summary: 'no such route, entity type or entity' },
+  MALFORMED_URL: {
+    exitCode: exitCodes.usage,
+    httpStatus: 400,
+    summary: 'the request path is not valid percent-encoding',
+  },
+  URL_TOO_LONG: { exitCode: exitCodes.usage, httpStatus: 414, summary: 'a segment of the request path is too long' },
   MALFORMED_BODY: {
     exitCode: exitCodes.usage,
     httpStatus: 400,

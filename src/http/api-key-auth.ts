@@ -31,19 +31,10 @@ const apiKeyAuthPlugin: FastifyPluginAsync<ApiKeyAuthOptions> = async (app, opti
   app.decorateRequest('rawBody', undefined)
   app.decorateRequest('apiKey', undefined)
 
-  app.addHook('preHandler', async (request) => {
-    const header = request.headers.authorization
-    const key = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined
-    if (!key) throw new FlexError('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>".')
-    const found = await lookUpKey(database.db, key)
-    if (!found) throw new FlexError('UNAUTHENTICATED', 'The API key is unknown or revoked.')
-    const brandId = brandOf(request)
-    if (found.brandId !== brandId) {
-      throw new FlexError('FORBIDDEN', `This API key may not access brand ${brandId}.`)
-    }
-    request.apiKey = { key, ...found }
-    if (found.signingSecret !== null) await verifySignature(request, found.signingSecret)
-    const retryAfter = limiter.take(key)
+  // Before the body is read: a request without a valid key learns nothing about its route or body.
+  app.addHook('onRequest', async (request) => {
+    request.apiKey = await authenticate(database, request)
+    const retryAfter = limiter.take(request.apiKey.key)
     if (retryAfter !== undefined) {
       throw new FlexError(
         'RATE_LIMITED',
@@ -51,6 +42,12 @@ const apiKeyAuthPlugin: FastifyPluginAsync<ApiKeyAuthOptions> = async (app, opti
         { retryAfterSeconds: retryAfter },
       )
     }
+  })
+
+  // The signature covers the body, so it is checked once the body is read, before it is parsed.
+  app.addHook('preValidation', async (request) => {
+    const secret = request.apiKey?.signingSecret
+    if (secret) await verifySignature(request, secret)
   })
 
   /** For keys that require it: a fresh timestamp, a matching HMAC, and no replay. */
@@ -78,6 +75,21 @@ const apiKeyAuthPlugin: FastifyPluginAsync<ApiKeyAuthOptions> = async (app, opti
       throw new FlexError('UNAUTHENTICATED', 'This signed request was already received; sign each request anew.')
     }
   }
+}
+
+/** 401 without a live API key, 403 when the key belongs to another brand than the URL's. */
+export async function authenticate(
+  database: DatabaseHandle,
+  request: FastifyRequest,
+): Promise<{ key: string; brandId: string; signingSecret: string | null }> {
+  const header = request.headers.authorization
+  const key = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined
+  if (!key) throw new FlexError('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>".')
+  const found = await lookUpKey(database.db, key)
+  if (!found) throw new FlexError('UNAUTHENTICATED', 'The API key is unknown or revoked.')
+  const brandId = brandOf(request)
+  if (found.brandId !== brandId) throw new FlexError('FORBIDDEN', `This API key may not access brand ${brandId}.`)
+  return { key, ...found }
 }
 
 /** The brand a request is for: its route's parameter, or (unknown routes) the path segment after /v1/. */

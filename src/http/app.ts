@@ -3,8 +3,8 @@ import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
 import { entityTypes } from '../ingest/entity-types.ts'
 import type { Logger } from '../logger.ts'
-import { apiKeyAuth } from './api-key-auth.ts'
-import { sendApiError } from './error-handler.ts'
+import { apiKeyAuth, authenticate } from './api-key-auth.ts'
+import { maxParamLength, sendApiError, sendClientError } from './error-handler.ts'
 import { ingestionRoutes } from './ingestion-routes.ts'
 import { openApiDocument } from './openapi.ts'
 
@@ -33,6 +33,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     ...(loggerInstance ? { loggerInstance } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
+    routerOptions: { maxParamLength },
+    // The router's own errors (a path that is not valid percent-encoding, a segment over
+    // maxParamLength) come before any hook, so the key is checked here first for /v1 paths.
+    frameworkErrors: (error, request, reply) => {
+      const checked = request.url.startsWith('/v1/') ? authenticate(database, request) : Promise.resolve()
+      checked.then(
+        () => sendApiError(error, request, reply),
+        (authError: unknown) => sendApiError(authError, request, reply),
+      )
+    },
+    clientErrorHandler: sendClientError,
   })
   app.setErrorHandler(sendApiError)
   app.setNotFoundHandler((request) => {

@@ -10,6 +10,9 @@ import { parseRecordJson } from '../ingest/record-json.ts'
 import { recordOutcomes } from '../ingest/record-outcome.ts'
 import { waitingReferences } from '../ingest/reference-status.ts'
 
+/** The media types a POST of records may have; the first two are the documented ones. */
+export const recordMediaTypes = ['application/json', 'application/x-ndjson', 'application/jsonl']
+
 export interface IngestionRoutesOptions {
   database: DatabaseHandle
   /** Records accepted in one request. */
@@ -35,38 +38,13 @@ interface EntityParams extends BrandParams {
 export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async (app, options) => {
   const { database, maxRecords } = options
 
-  // Encapsulated in this plugin: records are read with the ingestion's own JSON parser, and the raw
-  // text is kept for verifying request signatures.
+  // Encapsulated in this plugin: bodies are kept as text (request signatures cover the raw
+  // bytes) and parsed into records by the route, after the signature is checked.
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  app.addContentTypeParser(recordMediaTypes, { parseAs: 'string' }, (request, body, done) => {
     request.rawBody = body as string
-    try {
-      done(null, parseRecordJson(body as string))
-    } catch (error) {
-      done(new FlexError('MALFORMED_BODY', `the body is not valid JSON: ${(error as Error).message}`), undefined)
-    }
+    done(null, body)
   })
-  app.addContentTypeParser(
-    ['application/x-ndjson', 'application/jsonl'],
-    { parseAs: 'string' },
-    (request, body, done) => {
-      request.rawBody = body as string
-      const records: unknown[] = []
-      for (const [i, line] of (body as string).split('\n').entries()) {
-        if (line.trim() === '') continue
-        try {
-          records.push(parseRecordJson(line))
-        } catch (error) {
-          done(
-            new FlexError('MALFORMED_BODY', `line ${i + 1} is not valid JSON: ${(error as Error).message}`),
-            undefined,
-          )
-          return
-        }
-      }
-      done(null, records)
-    },
-  )
 
   for (const type of entityTypes) {
     app.post<{ Params: BrandParams; Body: unknown }>(`/:brandId/${type}`, (request, reply) =>
@@ -96,7 +74,7 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
     request: FastifyRequest<{ Params: BrandParams; Body: unknown }>,
     reply: FastifyReply,
   ): Promise<FastifyReply> {
-    const body = request.body
+    const body = parseRecords(request)
     if (!Array.isArray(body)) {
       throw new FlexError(
         'BODY_NOT_RECORDS',
@@ -119,4 +97,27 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
     const status = rejected === 0 ? 200 : rejected === results.length ? 422 : 207
     return reply.status(status).send({ summary, results })
   }
+}
+
+/** A JSON body as its value, an NDJSON body as the array of its lines' values; 400 when malformed. */
+function parseRecords(request: FastifyRequest): unknown {
+  const text = request.rawBody ?? ''
+  const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase()
+  if (mediaType === 'application/json') {
+    try {
+      return parseRecordJson(text)
+    } catch (error) {
+      throw new FlexError('MALFORMED_BODY', `The body is not valid JSON: ${(error as Error).message}`)
+    }
+  }
+  const records: unknown[] = []
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue
+    try {
+      records.push(parseRecordJson(line))
+    } catch (error) {
+      throw new FlexError('MALFORMED_BODY', `Line ${i + 1} is not valid JSON: ${(error as Error).message}`)
+    }
+  }
+  return records
 }
