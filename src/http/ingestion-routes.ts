@@ -39,11 +39,30 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
   const { database, maxRecords } = options
 
   // Encapsulated in this plugin: bodies are kept as text (request signatures cover the raw
-  // bytes) and parsed into records by the route, after the signature is checked.
-  app.removeContentTypeParser('application/json')
+  // bytes) and parsed into records by the route, after the signature is checked. Only the record
+  // media types are read, in UTF-8; Fastify's text/plain parser would hand a route a string.
+  app.removeAllContentTypeParsers()
   app.addContentTypeParser(recordMediaTypes, { parseAs: 'string' }, (request, body, done) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      done(unsupportedMediaType(`charset=${charset} is not read; send UTF-8`), undefined)
+      return
+    }
     request.rawBody = body as string
     done(null, body)
+  })
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    const type = request.headers['content-type']
+    done(
+      unsupportedMediaType(
+        type === undefined
+          ? 'the request has no Content-Type'
+          : type.startsWith('application/x-www-form-urlencoded')
+            ? `Content-Type ${type} is not read (curl -d sends it unless told otherwise: add -H 'Content-Type: application/json')`
+            : `Content-Type ${type} is not read`,
+      ),
+      undefined,
+    )
   })
 
   for (const type of entityTypes) {
@@ -110,6 +129,10 @@ function parseRecords(request: FastifyRequest): unknown {
       throw new FlexError('MALFORMED_BODY', `The body is not valid JSON: ${(error as Error).message}`)
     }
   }
+  if (mediaType === undefined || !recordMediaTypes.includes(mediaType)) {
+    // Only a body-less request gets here: a body of another type is refused by the '*' parser.
+    throw unsupportedMediaType(mediaType === undefined ? 'the request has no Content-Type' : `${mediaType} is not read`)
+  }
   const records: unknown[] = []
   for (const [i, line] of text.split('\n').entries()) {
     if (line.trim() === '') continue
@@ -120,4 +143,11 @@ function parseRecords(request: FastifyRequest): unknown {
     }
   }
   return records
+}
+
+function unsupportedMediaType(problem: string): FlexError {
+  return new FlexError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `${problem}; send records as application/json (a JSON array) or application/x-ndjson (one record per line), in UTF-8.`,
+  )
 }

@@ -94,6 +94,9 @@ export function openApiDocument(): Record<string, unknown> {
             '400': errorResponse('Malformed JSON'),
             ...common,
             '413': errorResponse('Too many records or too large a body'),
+            '415': errorResponse(
+              'The body is not application/json or application/x-ndjson in UTF-8 (or has no Content-Type)',
+            ),
             '422': errorResponse('Every record rejected, the body is not an array, or an idempotency key was reused'),
           },
         },
