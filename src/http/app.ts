@@ -44,10 +44,22 @@ export function buildApp(options: AppOptions): FastifyInstance {
       )
     },
     clientErrorHandler: sendClientError,
+    // While stopping, a request that still reaches the server (on a connection already open) is
+    // served like any other, instead of Fastify's own 503 body outside the APIErrorResponse shape.
+    return503OnClosing: false,
   })
   app.setErrorHandler(sendApiError)
+  // Once stopping, answers close their connection: a client's idle keep-alive connection would
+  // otherwise hold the stopping server open until it times out.
+  let stopping = false
+  app.addHook('preClose', async () => {
+    stopping = true
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (stopping) reply.header('connection', 'close')
+  })
   app.setNotFoundHandler((request) => {
-    throw new FlexError('NOT_FOUND', `no route ${request.method} ${request.url}`)
+    throw new FlexError('NOT_FOUND', `no route ${request.method} ${request.url}; GET /openapi.json lists the routes`)
   })
 
   const openApi = openApiDocument()
@@ -68,7 +80,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
         if (type !== undefined && type !== '' && !(entityTypes as readonly string[]).includes(type)) {
           throw new FlexError('NOT_FOUND', `unknown entity type "${type}"; use one of ${entityTypes.join(', ')}`)
         }
-        throw new FlexError('NOT_FOUND', `no route ${request.method} ${request.url}`)
+        throw new FlexError(
+          'NOT_FOUND',
+          `no route ${request.method} ${request.url}; GET /openapi.json lists the routes`,
+        )
       })
       await v1.register(ingestionRoutes, { database, maxRecords: options.maxRecords ?? 1_000 })
     },

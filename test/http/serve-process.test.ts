@@ -1,5 +1,6 @@
+import { request } from 'node:http'
 import { describe, expect, it } from 'vitest'
-import { flexDatabaseEnv, flexOutput, startFlexServer } from '../support/flex-process.ts'
+import { flexDatabaseEnv, flexOutput, runFlex, startFlexServer } from '../support/flex-process.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
 // `flex serve` as a user starts it: bin/flex.js in its own process, on a real port, stopped by a
@@ -68,5 +69,66 @@ describe('flex serve', () => {
     if (database.current.kind === 'pglite') await flexOutput(['migrate'], env)
     const server = await startFlexServer({ env })
     expect(await server.stop('SIGINT')).toBe(0)
+  })
+
+  it('finishes a request in flight when SIGTERM arrives, then exits 0', async () => {
+    const env = await flexDatabaseEnv(database.current)
+    const key = await prepareBrand(env, 'inflight')
+    const server = await startFlexServer({ env })
+    try {
+      const body = JSON.stringify([{ id: 'C-9', email: 'late@example.com', updated_at: at }])
+      const answer = new Promise<{ status: number; text: string; connection: string | undefined }>(
+        (resolve, reject) => {
+          const req = request(
+            `${server.url}/v1/inflight/customers`,
+            {
+              method: 'POST',
+              headers: {
+                authorization: `Bearer ${key}`,
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(body),
+              },
+            },
+            (res) => {
+              let text = ''
+              res.setEncoding('utf8').on('data', (chunk: string) => {
+                text += chunk
+              })
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, text, connection: res.headers.connection }))
+            },
+          )
+          req.on('error', reject)
+          // Half the body now, the rest once the server has begun to stop.
+          req.write(body.slice(0, 10))
+          server
+            .waitFor('the server to begin stopping', () => server.stderr().includes('stopping'))
+            .then(() => req.end(body.slice(10)), reject)
+        },
+      )
+      await server.waitFor('the request to arrive', () => server.stderr().includes('"url":"/v1/inflight/customers"'))
+      server.child.kill('SIGTERM')
+      const { status, text, connection } = await answer
+      expect(status, text).toBe(200)
+      // so that the client's keep-alive connection does not hold the stopping server open
+      expect(connection).toBe('close')
+      expect(JSON.parse(text).results).toEqual([{ index: 0, id: 'C-9', outcome: 'created' }])
+      expect(await server.exited).toBe(0)
+    } finally {
+      await server.stop('SIGKILL')
+    }
+  })
+
+  it('exits 2 naming PORT when the port is taken', async () => {
+    const env = await flexDatabaseEnv(database.current)
+    if (database.current.kind === 'pglite') return
+    const first = await startFlexServer({ env })
+    try {
+      const port = new URL(first.url).port
+      const second = await runFlex(['serve'], { ...env, PORT: port })
+      expect(second.code, second.stderr).toBe(2)
+      expect(second.stderr).toMatch(new RegExp(`port ${port} is in use.*PORT`))
+    } finally {
+      expect(await first.stop()).toBe(0)
+    }
   })
 })
