@@ -120,11 +120,12 @@ describe('flex serve', () => {
 
   it('exits 2 naming PORT when the port is taken', async () => {
     const env = await flexDatabaseEnv(database.current)
-    if (database.current.kind === 'pglite') return
+    if (database.current.kind === 'pglite') await flexOutput(['migrate'], env)
     const first = await startFlexServer({ env })
     try {
       const port = new URL(first.url).port
-      const second = await runFlex(['serve'], { ...env, PORT: port })
+      // (an embedded database of its own: PGlite is one process's)
+      const second = await runFlex(['serve'], { ...(await flexDatabaseEnv(database.current)), PORT: port })
       expect(second.code, second.stderr).toBe(2)
       expect(second.stderr).toMatch(new RegExp(`port ${port} is in use.*PORT`))
     } finally {
