@@ -16,6 +16,12 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
     target: 'draft-2020-12',
     io,
     unrepresentable: 'any',
+    // In answers, `format` says it: zod's 300-character date patterns would repeat on every
+    // timestamp of every entity (requests keep them, they are the rule a record must meet).
+    override: (context) => {
+      const format = context.jsonSchema.format
+      if (io === 'output' && (format === 'date-time' || format === 'date')) delete context.jsonSchema.pattern
+    },
   })
   return json
 }
@@ -26,18 +32,22 @@ const ok = (description: string, schemaName: string) => ({ description, content:
 const error = (description: string) => ({ description, content: json('APIErrorResponse') })
 const responseName = (type: EntityType) => `${type}_stored`
 
-/** Error answers every /v1 route can give, before or apart from its own. */
-const v1Errors = {
-  '400': error('The path is not valid percent-encoding'),
-  '401': error(
+/** Error answers every /v1 route can give, before or apart from its own: components/responses. */
+const v1ErrorResponses = {
+  BadPath: ['400', 'The path is not valid percent-encoding'],
+  Unauthorized: [
+    '401',
     'No API key, an unknown or revoked one, or (keys that require it) a missing, wrong or replayed signature',
-  ),
-  '403': error('The key belongs to another brand'),
-  '404': error('Unknown route, entity type or entity'),
-  '414': error('A path segment is longer than 1,024 characters'),
-  '429': error('Rate limit exceeded; see Retry-After'),
-  '500': error('Unexpected error (logged)'),
-}
+  ],
+  Forbidden: ['403', 'The key belongs to another brand'],
+  NotFound: ['404', 'Unknown route, entity type or entity'],
+  PathSegmentTooLong: ['414', 'A path segment is longer than 1,024 characters'],
+  TooManyRequests: ['429', 'Rate limit exceeded; see Retry-After'],
+  InternalError: ['500', 'Unexpected error (logged)'],
+} as const
+const v1Errors = Object.fromEntries(
+  Object.entries(v1ErrorResponses).map(([name, [status]]) => [status, { $ref: `#/components/responses/${name}` }]),
+)
 
 /**
  * The HTTP API as OpenAPI 3.1: request schemas generated from the ingestion's zod definitions,
@@ -159,6 +169,9 @@ export function openApiDocument(): Record<string, unknown> {
     },
     components: {
       schemas,
+      responses: Object.fromEntries(
+        Object.entries(v1ErrorResponses).map(([name, [, description]]) => [name, error(description)]),
+      ),
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'flex apikey create --brand B' } },
     },
     paths,
