@@ -65,7 +65,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const openApi = openApiDocument()
   app.get('/openapi.json', async () => openApi)
   app.get('/healthz', async () => {
-    await database.pool.query('select 1')
+    try {
+      await database.pool.query('select 1')
+    } catch (error) {
+      throw new FlexError(
+        'DATABASE_UNREACHABLE',
+        `The database does not answer (${(error as Error).message}); this answer turns 200 once it does.`,
+        { cause: error },
+      )
+    }
     return { status: 'ok' }
   })
 

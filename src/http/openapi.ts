@@ -79,7 +79,7 @@ export function openApiDocument(): Record<string, unknown> {
     '/healthz': {
       get: {
         summary: 'Health check: the server runs and its database answers',
-        responses: { '200': ok('Ready', 'Health'), '500': error('The database does not answer') },
+        responses: { '200': ok('Ready', 'Health'), '503': error('The database does not answer') },
       },
     },
     '/openapi.json': {

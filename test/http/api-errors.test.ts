@@ -1,7 +1,9 @@
 import { connect } from 'node:net'
 import type { FastifyInstance } from 'fastify'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiKey } from '../../src/apikeys/api-key-repository.ts'
+import { openDatabase } from '../../src/db/connect.ts'
 import { buildApp } from '../../src/http/app.ts'
 import { addBrand } from '../support/fixtures.ts'
 import { useTestDatabase } from '../support/test-database.ts'
@@ -184,6 +186,32 @@ describe('every error in the APIErrorResponse shape', () => {
       expect(jsonOf(garbage)).toMatchObject({ message: 'BAD REQUEST', status: 400, description: expect.any(String) })
     } finally {
       await served.close()
+    }
+  })
+})
+
+describe('GET /healthz', () => {
+  it('answers 503 in the APIErrorResponse shape while the database does not answer', async (context) => {
+    if (database.current.kind === 'pglite') {
+      return context.skip('needs a PostgreSQL server to take a database away from (set DATABASE_URL)')
+    }
+    const url = await database.current.createEmptyDatabase()
+    const handle = await openDatabase({ url })
+    const lonely = buildApp({ database: handle })
+    try {
+      expect((await lonely.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
+      const admin = new pg.Client({ connectionString: database.current.url })
+      await admin.connect()
+      try {
+        await admin.query(`drop database "${new URL(url).pathname.slice(1)}" with (force)`)
+      } finally {
+        await admin.end()
+      }
+      const down = expectApiError(await lonely.inject({ method: 'GET', url: '/healthz' }), 503)
+      expect(down.description).toMatch(/database/)
+    } finally {
+      await lonely.close()
+      await handle.close().catch(() => undefined)
     }
   })
 })
