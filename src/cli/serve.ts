@@ -1,4 +1,5 @@
 import { once } from 'node:events'
+import { FlexError } from '../errors.ts'
 import { buildApp } from '../http/app.ts'
 import { defineCommand, withDatabase } from './command.ts'
 
@@ -8,14 +9,29 @@ export const serveCommand = defineCommand({
   help: `Usage: flex serve
 
 Serves the ingestion API (docs/ingestion.md) on 0.0.0.0:$PORT (default 8080) until SIGTERM or
-SIGINT, then finishes the requests in flight and exits 0.`,
+SIGINT, then finishes the requests in flight and exits 0. Exits 2 when the port is taken.`,
   options: {},
   async run(_args, context) {
     const port = context.config.PORT
     return withDatabase(context, async (database) => {
+      // Listening for the signals before the port opens, so that none arrives unhandled.
+      const signal = Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')])
       const app = buildApp({ database, log: context.log })
-      await app.listen({ host: '0.0.0.0', port })
-      await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')])
+      try {
+        await app.listen({ host: '0.0.0.0', port })
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code
+        if (code === 'EADDRINUSE' || code === 'EACCES') {
+          throw new FlexError(
+            'CONFIG',
+            `port ${port} is ${code === 'EADDRINUSE' ? 'in use' : 'not open to this user'}; set PORT to a free port`,
+            { cause: error },
+          )
+        }
+        throw error
+      }
+      const [name] = (await signal) as [string]
+      context.log.info({ signal: name }, 'stopping: finishing requests in flight')
       await app.close()
       return 0
     })

@@ -1,128 +1,179 @@
 import { z } from 'zod'
 import { entitySchemas } from '../ingest/entities/index.ts'
-import { entityTypes } from '../ingest/entity-types.ts'
-import { recordOutcomes } from '../ingest/record-outcome.ts'
+import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
+import {
+  apiErrorResponseSchema,
+  deleteResponse,
+  entityResponse,
+  healthResponse,
+  postResponse,
+  recordOutcome,
+  waitingReferencesResponse,
+} from './response-schemas.ts'
 
-const errorSchema = {
-  type: 'object',
-  required: ['message', 'description', 'status'],
-  properties: {
-    message: { type: 'string', description: 'The error message' },
-    description: { type: 'string', description: 'A more detailed description of the error' },
-    status: { type: 'number', description: 'This code matches the HTTP status code.' },
-    validations: {
-      type: 'object',
-      additionalProperties: { type: 'string' },
-      description: 'If the error is based on validation constraints, those constraints are in this map.',
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'any',
+    // In answers, `format` says it: zod's 300-character date patterns would repeat on every
+    // timestamp of every entity (requests keep them, they are the rule a record must meet).
+    override: (context) => {
+      const format = context.jsonSchema.format
+      if (io === 'output' && (format === 'date-time' || format === 'date')) delete context.jsonSchema.pattern
     },
-  },
+  })
+  return json
 }
 
-const outcomeSchema = {
-  type: 'object',
-  required: ['index', 'outcome'],
-  properties: {
-    index: { type: 'integer', description: 'Position of the record in the request' },
-    id: { type: 'string' },
-    outcome: { enum: [...recordOutcomes] },
-    errors: {
-      type: 'array',
-      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
-    },
-  },
-}
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
+const json = (schemaName: string) => ({ 'application/json': { schema: ref(schemaName) } })
+const ok = (description: string, schemaName: string) => ({ description, content: json(schemaName) })
+const error = (description: string) => ({ description, content: json('APIErrorResponse') })
+const responseName = (type: EntityType) => `${type}_stored`
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/APIErrorResponse' } } },
-})
+/** Error answers every /v1 route can give, before or apart from its own: components/responses. */
+const v1ErrorResponses = {
+  BadPath: ['400', 'The path is not valid percent-encoding'],
+  Unauthorized: [
+    '401',
+    'No API key, an unknown or revoked one, or (keys that require it) a missing, wrong or replayed signature',
+  ],
+  Forbidden: ['403', 'The key belongs to another brand'],
+  NotFound: ['404', 'Unknown route, entity type or entity'],
+  PathSegmentTooLong: ['414', 'A path segment is longer than 1,024 characters'],
+  TooManyRequests: ['429', 'Rate limit exceeded; see Retry-After'],
+  InternalError: ['500', 'Unexpected error (logged)'],
+} as const
+const v1Errors = Object.fromEntries(
+  Object.entries(v1ErrorResponses).map(([name, [status]]) => [status, { $ref: `#/components/responses/${name}` }]),
+)
 
-/** The ingestion API as OpenAPI 3.1, with the record schemas generated from the zod definitions. */
+/**
+ * The HTTP API as OpenAPI 3.1: request schemas generated from the ingestion's zod definitions,
+ * response schemas from response-schemas.ts (which the tests check real answers against).
+ */
 export function openApiDocument(): Record<string, unknown> {
-  const schemas: Record<string, unknown> = { APIErrorResponse: errorSchema, RecordOutcome: outcomeSchema }
-  for (const [name, schema] of Object.entries(entitySchemas)) {
-    const { $schema: _dialect, ...json } = z.toJSONSchema(schema, {
-      target: 'draft-2020-12',
-      io: 'input',
-      unrepresentable: 'any',
-    })
-    schemas[name] = json
+  const schemas: Record<string, unknown> = {
+    APIErrorResponse: jsonSchema(apiErrorResponseSchema, 'output'),
+    RecordOutcome: jsonSchema(recordOutcome, 'output'),
+    PostResponse: jsonSchema(postResponse, 'output'),
+    WaitingReferences: jsonSchema(waitingReferencesResponse, 'output'),
+    DeleteResponse: jsonSchema(deleteResponse, 'output'),
+    Health: jsonSchema(healthResponse, 'output'),
+  }
+  for (const type of entityTypes) {
+    schemas[type] = jsonSchema(entitySchemas[type], 'input')
+    schemas[responseName(type)] = jsonSchema(entityResponse(type), 'output')
   }
   const security = [{ apiKey: [] }]
   const brandId = { name: 'brandId', in: 'path', required: true, schema: { type: 'string' } }
-  const entity = { name: 'entity', in: 'path', required: true, schema: { enum: [...entityTypes] } }
-  const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } }
-  const common = {
-    '401': errorResponse('No valid API key'),
-    '403': errorResponse('The key belongs to another brand'),
-    '429': errorResponse('Rate limit exceeded; see Retry-After'),
+  const id = {
+    name: 'id',
+    in: 'path',
+    required: true,
+    schema: { type: 'string', maxLength: 128 },
+    description: 'The id as the brand sent it, percent-encoded',
+  }
+  const paths: Record<string, unknown> = {
+    '/healthz': {
+      get: {
+        summary: 'Health check: the server runs and its database answers',
+        responses: { '200': ok('Ready', 'Health'), '503': error('The database does not answer') },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        summary: 'This document',
+        responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: {} } } } },
+      },
+    },
+    '/v1/{brandId}/waiting-references': {
+      get: {
+        summary:
+          'References still waiting for their entity, by referring and referenced type, with counts and the oldest (never dropped or expired)',
+        security,
+        parameters: [brandId],
+        responses: { '200': ok('The waiting references', 'WaitingReferences'), ...v1Errors },
+      },
+    },
+  }
+  for (const type of entityTypes) {
+    paths[`/v1/{brandId}/${type}`] = {
+      post: {
+        summary: `Create or update ${type}`,
+        description:
+          'At most 1,000 records (10 MiB) per request. Each record gets an outcome; the answer comes after the commit.',
+        security,
+        parameters: [
+          brandId,
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            schema: { type: 'string' },
+            description: 'A retried request with the same key and body gets the first answer again',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': { schema: { type: 'array', maxItems: 1000, items: ref(type) } },
+            'application/x-ndjson': {
+              schema: { type: 'string', description: `One ${type} record (JSON) per line` },
+            },
+          },
+        },
+        responses: {
+          '200': ok('Every record stored, unchanged or stale', 'PostResponse'),
+          '207': ok('Some records rejected (each names its field and rule), the others stored', 'PostResponse'),
+          ...v1Errors,
+          '400': error('Malformed JSON or NDJSON, or a path that is not valid percent-encoding'),
+          '413': error('More than 1,000 records, or a body over 10 MiB'),
+          '415': error(
+            'The body is not application/json or application/x-ndjson in UTF-8, or has no Content-Type; the description names the accepted types',
+          ),
+          '422': {
+            description:
+              'Every record rejected (a PostResponse), or the body is not an array, or an Idempotency-Key was reused for another body (an APIErrorResponse)',
+            content: { 'application/json': { schema: { oneOf: [ref('PostResponse'), ref('APIErrorResponse')] } } },
+          },
+        },
+      },
+    }
+    const item: Record<string, unknown> = {
+      get: {
+        summary: `A stored ${type} entity with the state of each of its references`,
+        security,
+        parameters: [brandId, id],
+        responses: { '200': ok('The entity', responseName(type)), ...v1Errors },
+      },
+    }
+    if (type === 'customers') {
+      item.delete = {
+        summary: "Erase a customer's personal data (the row stays, so references to it stay valid)",
+        security,
+        parameters: [brandId, id],
+        responses: { '200': ok('Erased now, or already before', 'DeleteResponse'), ...v1Errors },
+      }
+    }
+    paths[`/v1/{brandId}/${type}/{id}`] = item
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Flex Ingestion API', version: '1.0.0', description: 'See docs/ingestion.md.' },
+    info: {
+      title: 'Flex API',
+      version: '1.0.0',
+      description:
+        "Ingestion of a brand's entities (docs/ingestion.md). Every error has the APIErrorResponse shape; under /v1 the API key is checked first. Requests over Node's limits get 431 (request line and headers over 16 KiB) or 408 in the same shape.",
+    },
     components: {
       schemas,
+      responses: Object.fromEntries(
+        Object.entries(v1ErrorResponses).map(([name, [, description]]) => [name, error(description)]),
+      ),
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'flex apikey create --brand B' } },
     },
-    paths: {
-      '/healthz': { get: { summary: 'Health check', responses: { '200': { description: 'Ready' } } } },
-      '/v1/{brandId}/{entity}': {
-        post: {
-          summary: 'Create or update records',
-          security,
-          parameters: [
-            brandId,
-            entity,
-            { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } },
-          ],
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'array',
-                  maxItems: 1000,
-                  items: { oneOf: entityTypes.map((t) => ({ $ref: `#/components/schemas/${t}` })) },
-                },
-              },
-              'application/x-ndjson': { schema: { type: 'string', description: 'One record per line' } },
-            },
-          },
-          responses: {
-            '200': { description: 'Every record stored, unchanged or stale' },
-            '207': { description: 'Some records rejected, the others stored' },
-            '400': errorResponse('Malformed JSON'),
-            ...common,
-            '413': errorResponse('Too many records or too large a body'),
-            '422': errorResponse('Every record rejected, the body is not an array, or an idempotency key was reused'),
-          },
-        },
-      },
-      '/v1/{brandId}/{entity}/{id}': {
-        get: {
-          summary: 'A stored entity with the state of its references',
-          security,
-          parameters: [brandId, entity, id],
-          responses: { '200': { description: 'The entity' }, ...common, '404': errorResponse('Not found') },
-        },
-      },
-      '/v1/{brandId}/waiting-references': {
-        get: {
-          summary:
-            'References still waiting for their entity, by referring and referenced type, with counts and the oldest (never dropped or expired)',
-          security,
-          parameters: [brandId],
-          responses: { '200': { description: 'The waiting references' }, ...common },
-        },
-      },
-      '/v1/{brandId}/customers/{id}': {
-        delete: {
-          summary: "Erase a customer's personal data",
-          security,
-          parameters: [brandId, id],
-          responses: { '200': { description: 'Deleted' }, ...common, '404': errorResponse('Not found') },
-        },
-      },
-    },
+    paths,
   }
 }

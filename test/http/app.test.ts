@@ -248,7 +248,7 @@ describe('ingestion API', () => {
     const response = await app.inject({ method: 'GET', url: '/openapi.json' })
     expect(response.statusCode).toBe(200)
     const document = response.json()
-    expect(Object.keys(document.paths)).toContain('/v1/{brandId}/{entity}')
+    expect(Object.keys(document.paths)).toContain('/v1/{brandId}/customers')
     expect(Object.keys(document.components.schemas)).toEqual(
       expect.arrayContaining(['customers', 'transactions', 'APIErrorResponse']),
     )

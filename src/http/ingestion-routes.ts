@@ -1,0 +1,153 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { DatabaseHandle } from '../db/connect.ts'
+import { FlexError } from '../errors.ts'
+import { deleteCustomer } from '../ingest/delete-customer.ts'
+import { entities } from '../ingest/entities/index.ts'
+import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
+import { contentHash, ingestBatch } from '../ingest/ingest-records.ts'
+import { readEntity } from '../ingest/read-entity.ts'
+import { parseRecordJson } from '../ingest/record-json.ts'
+import { recordOutcomes } from '../ingest/record-outcome.ts'
+import { waitingReferences } from '../ingest/reference-status.ts'
+
+/** The media types a POST of records may have; the first two are the documented ones. */
+export const recordMediaTypes = ['application/json', 'application/x-ndjson', 'application/jsonl']
+
+export interface IngestionRoutesOptions {
+  database: DatabaseHandle
+  /** Records accepted in one request. */
+  maxRecords: number
+}
+
+interface BrandParams {
+  brandId: string
+}
+
+interface EntityParams extends BrandParams {
+  id: string
+}
+
+/**
+ * The ingestion surface, registered under /v1 behind the API key check:
+ *   POST   /:brandId/:entity        JSON array or NDJSON of records -> one outcome per record
+ *   GET    /:brandId/:entity/:id    the stored entity and the state of each of its references
+ *   GET    /:brandId/waiting-references
+ *   DELETE /:brandId/customers/:id  erase a customer's personal data
+ * One route per entity type, so an unknown type is an unknown route.
+ */
+export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async (app, options) => {
+  const { database, maxRecords } = options
+
+  // Encapsulated in this plugin: bodies are kept as text (request signatures cover the raw
+  // bytes) and parsed into records by the route, after the signature is checked. Only the record
+  // media types are read, in UTF-8; Fastify's text/plain parser would hand a route a string.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser(recordMediaTypes, { parseAs: 'string' }, (request, body, done) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      done(unsupportedMediaType(`charset=${charset} is not read; send UTF-8`), undefined)
+      return
+    }
+    request.rawBody = body as string
+    done(null, body)
+  })
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    const type = request.headers['content-type']
+    done(
+      unsupportedMediaType(
+        type === undefined
+          ? 'the request has no Content-Type'
+          : type.startsWith('application/x-www-form-urlencoded')
+            ? `Content-Type ${type} is not read (curl -d sends it unless told otherwise: add -H 'Content-Type: application/json')`
+            : `Content-Type ${type} is not read`,
+      ),
+      undefined,
+    )
+  })
+
+  for (const type of entityTypes) {
+    app.post<{ Params: BrandParams; Body: unknown }>(`/:brandId/${type}`, (request, reply) =>
+      postRecords(type, request, reply),
+    )
+    app.get<{ Params: EntityParams }>(`/:brandId/${type}/:id`, async (request) => {
+      const { brandId, id } = request.params
+      const stored = await readEntity(database.db, brandId, entities[type], id)
+      if (!stored) throw new FlexError('NOT_FOUND', `no ${type} with id "${id}" in brand ${brandId}`)
+      return stored
+    })
+  }
+
+  app.get<{ Params: BrandParams }>('/:brandId/waiting-references', async (request) => {
+    const waiting = await waitingReferences(database.db, request.params.brandId)
+    return { waiting: waiting.map(({ brand_id: _brand, ...rest }) => rest) }
+  })
+
+  app.delete<{ Params: EntityParams }>('/:brandId/customers/:id', async (request) => {
+    const outcome = await deleteCustomer(database.db, request.params.brandId, request.params.id)
+    if (outcome === 'not_found') throw new FlexError('NOT_FOUND', `no customer with id "${request.params.id}"`)
+    return { id: request.params.id, outcome }
+  })
+
+  async function postRecords(
+    type: EntityType,
+    request: FastifyRequest<{ Params: BrandParams; Body: unknown }>,
+    reply: FastifyReply,
+  ): Promise<FastifyReply> {
+    const body = parseRecords(request)
+    if (!Array.isArray(body)) {
+      throw new FlexError(
+        'BODY_NOT_RECORDS',
+        'The body must be a JSON array of records, or NDJSON (one record per line).',
+        { validations: { body: 'must be an array' } },
+      )
+    }
+    if (body.length > maxRecords) {
+      throw new FlexError('BODY_TOO_LARGE', `At most ${maxRecords} records per request; this one has ${body.length}.`)
+    }
+    const key = request.headers['idempotency-key']
+    const idempotency =
+      typeof key === 'string' && key !== '' ? { key, requestHash: contentHash({ type, body }) } : undefined
+    const batch = await ingestBatch(database.db, request.params.brandId, entities[type], body, idempotency)
+    const results = batch.outcomes
+    if (batch.replayed) reply.header('idempotent-replayed', 'true')
+    const rejected = results.filter((r) => r.outcome === 'rejected').length
+    const summary = Object.fromEntries(recordOutcomes.map((o) => [o, results.filter((r) => r.outcome === o).length]))
+    // 200: all stored; 207: some stored, some rejected; 422: none stored.
+    const status = rejected === 0 ? 200 : rejected === results.length ? 422 : 207
+    return reply.status(status).send({ summary, results })
+  }
+}
+
+/** A JSON body as its value, an NDJSON body as the array of its lines' values; 400 when malformed. */
+function parseRecords(request: FastifyRequest): unknown {
+  const text = request.rawBody ?? ''
+  const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase()
+  if (mediaType === 'application/json') {
+    try {
+      return parseRecordJson(text)
+    } catch (error) {
+      throw new FlexError('MALFORMED_BODY', `The body is not valid JSON: ${(error as Error).message}`)
+    }
+  }
+  if (mediaType === undefined || !recordMediaTypes.includes(mediaType)) {
+    // Only a body-less request gets here: a body of another type is refused by the '*' parser.
+    throw unsupportedMediaType(mediaType === undefined ? 'the request has no Content-Type' : `${mediaType} is not read`)
+  }
+  const records: unknown[] = []
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue
+    try {
+      records.push(parseRecordJson(line))
+    } catch (error) {
+      throw new FlexError('MALFORMED_BODY', `Line ${i + 1} is not valid JSON: ${(error as Error).message}`)
+    }
+  }
+  return records
+}
+
+function unsupportedMediaType(problem: string): FlexError {
+  return new FlexError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `${problem}; send records as application/json (a JSON array) or application/x-ndjson (one record per line), in UTF-8.`,
+  )
+}
