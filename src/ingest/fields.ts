@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { exactNumber, JsonNumberText } from './record-json.ts'
 
 // The field rules every ingested entity shares (docs/ingestion.md, "Identifiers" and "Dates and
 // times"). Records are strict objects: an unknown field is rejected with its name, and anything
@@ -39,36 +40,63 @@ export const instant = z.iso
 /** A calendar date (a birthday, a business day): YYYY-MM-DD, a real date. */
 export const calendarDate = z.iso.date()
 
+const decimalPattern = /^-?\d{1,12}(\.\d{1,4})?$/
+const decimalRule =
+  'must be a decimal with at most 12 digits before and 4 after the point, without exponent (send it as a string, e.g. "1234.5678")'
+const decimalText = z.string().regex(decimalPattern, decimalRule)
+
 /**
- * An exact decimal. Strings are kept exactly; JSON numbers are accepted and taken as written
- * (up to 15 significant digits survive JSON parsing; send a string for more).
+ * An exact decimal, stored as sent (the columns keep any scale, so "1.50" reads back "1.50"): at
+ * most 12 digits before and 4 after the point, which the columns' check constraints state too
+ * (migration 0009). A JSON number is taken from its source text (parseRecordJson), so one a double
+ * cannot hold (`1e-400`, `12345678901234567890`) is rejected instead of altered.
  */
 export function decimal(options: { min?: number } = {}) {
   return z
-    .union([z.string(), z.number()])
+    .preprocess(
+      (value) => (value instanceof JsonNumberText ? value.source : value),
+      z.union([decimalText, z.number()], {
+        error: (issue) => `expected a decimal string or number, got ${kindOf(issue.input)}`,
+      }),
+    )
     .transform((value) => (typeof value === 'number' ? String(value) : value))
     .pipe(
-      z
-        .string()
-        .regex(
-          /^-?\d{1,12}(\.\d{1,4})?$/,
-          'must be a decimal number with at most 12 digits before and 4 after the point',
-        )
-        .refine((value) => options.min === undefined || Number(value) >= options.min, {
-          message: `must be at least ${options.min}`,
-        }),
+      decimalText.refine((value) => options.min === undefined || Number(value) >= options.min, {
+        message: `must be at least ${options.min}`,
+      }),
     )
+}
+
+/** What a value is, in the words of a JSON document (for messages). */
+export function kindOf(value: unknown): string {
+  if (value === undefined) return 'nothing (the field is missing)'
+  if (value === null) return 'null'
+  if (value instanceof JsonNumberText || typeof value === 'number') return 'a number'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object') return 'an object'
+  return `a ${typeof value}`
 }
 
 /** ISO 4217 currency code, upper case. */
 export const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
+
+/** An attribute's value; a JSON number must be one a double holds exactly (see exactNumber). */
+const attributeValue = z.preprocess(
+  (value) => (value instanceof JsonNumberText ? (exactNumber(value) ?? value) : value),
+  z.union([text(2_000), z.number(), z.boolean(), z.null()], {
+    error: (issue) =>
+      issue.input instanceof JsonNumberText
+        ? `the number ${issue.input.source} cannot be stored exactly (a JSON number keeps about 15 significant digits and the range of a 64-bit float); send it as a string`
+        : `expected a string, number, boolean or null, got ${kindOf(issue.input)}`,
+  }),
+)
 
 /**
  * Custom data: a flat object of strings, numbers, booleans or null. Its keys come out sorted, so
  * that a record's JSON (and its content hash) does not depend on the order the source sent them in.
  */
 export const attributes = z
-  .record(text(64), z.union([text(2_000), z.number(), z.boolean(), z.null()]))
+  .record(text(64), attributeValue)
   .refine((value) => Object.keys(value).length <= 100, 'at most 100 attributes')
   .transform((value) => Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))
 

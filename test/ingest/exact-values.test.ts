@@ -1,0 +1,139 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { entities } from '../../src/ingest/entities/index.ts'
+import { ingestRecords } from '../../src/ingest/ingest-records.ts'
+import { readEntity } from '../../src/ingest/read-entity.ts'
+import { parseRecordJson } from '../../src/ingest/record-json.ts'
+import { addBrand } from '../support/fixtures.ts'
+import { useTestDatabase } from '../support/test-database.ts'
+
+const database = useTestDatabase()
+const db = () => database.current.handle.db
+const at = '2026-11-21T09:30:00+01:00'
+
+beforeAll(async () => {
+  await addBrand(db(), 'exact', 'UTC')
+})
+
+const product = (id: string, price: unknown) => ({ id, name: 'P', price, updated_at: at })
+const transaction = (
+  id: string,
+  values: { total?: unknown; quantity?: unknown; unit?: unknown; amount?: unknown },
+) => ({
+  id,
+  occurred_at: at,
+  status: 'completed',
+  currency: 'EUR',
+  total_amount: values.total ?? '0',
+  items: [
+    { sku: 'SKU-1', quantity: values.quantity ?? '1', unit_price: values.unit ?? '0', amount: values.amount ?? '0' },
+  ],
+  updated_at: at,
+})
+
+/** Every decimal field's value as read back from the database. */
+async function readDecimals(type: 'products' | 'transactions', id: string): Promise<unknown> {
+  const stored = await readEntity(db(), 'exact', entities[type], id)
+  const entity = stored?.entity as Record<string, unknown> & { items?: Record<string, unknown>[] }
+  if (type === 'products') return entity.price
+  const item = entity.items?.[0] ?? {}
+  return [entity.total_amount, item.quantity, item.unit_price, item.amount]
+}
+
+describe('decimals are stored exactly as sent, or rejected', () => {
+  const extremes = ['999999999999.9999', '0.0001', '0', '1.50', '1', '123456789012.3456', '9.9999']
+  const negatives = ['-999999999999.9999', '-0.0001', '-1.50']
+
+  it.each(extremes)('keeps the price %s', async (value) => {
+    const id = `P-${value}`
+    expect(await ingestRecords(db(), 'exact', entities.products, [product(id, value)])).toEqual([
+      { index: 0, id, outcome: 'created' },
+    ])
+    expect(await readDecimals('products', id)).toBe(value)
+  })
+
+  it.each(extremes)('keeps %s in every decimal field of a transaction', async (value) => {
+    const id = `T-${value}`
+    const record = transaction(id, { total: value, quantity: value, unit: value, amount: value })
+    expect(await ingestRecords(db(), 'exact', entities.transactions, [record])).toEqual([
+      { index: 0, id, outcome: 'created' },
+    ])
+    expect(await readDecimals('transactions', id)).toEqual([value, value, value, value])
+  })
+
+  it.each(negatives)('keeps the negative %s in total_amount, unit_price and amount', async (value) => {
+    const id = `T-neg${value}`
+    const record = transaction(id, { total: value, unit: value, amount: value })
+    expect(await ingestRecords(db(), 'exact', entities.transactions, [record])).toEqual([
+      { index: 0, id, outcome: 'created' },
+    ])
+    expect(await readDecimals('transactions', id)).toEqual([value, '1', value, value])
+  })
+
+  it('keeps a decimal sent as a JSON number as it was written', async () => {
+    const records = parseRecordJson(
+      '[{"id":"PJ-1","name":"P","price":1.50,"updated_at":"2026-11-21T09:30:00Z"},' +
+        '{"id":"PJ-2","name":"P","price":999999999999.9999,"updated_at":"2026-11-21T09:30:00Z"},' +
+        '{"id":"PJ-3","name":"P","price":0.0001,"updated_at":"2026-11-21T09:30:00Z"}]',
+    ) as unknown[]
+    const outcomes = await ingestRecords(db(), 'exact', entities.products, records)
+    expect(outcomes.map((o) => o.outcome)).toEqual(['created', 'created', 'created'])
+    expect(await readDecimals('products', 'PJ-1')).toBe('1.50')
+    expect(await readDecimals('products', 'PJ-2')).toBe('999999999999.9999')
+    expect(await readDecimals('products', 'PJ-3')).toBe('0.0001')
+  })
+
+  const limit = /12 digits before and 4 after the point/
+  it.each([
+    ['a fifth decimal', '"1.23456"', limit],
+    ['a thirteenth integer digit', '"1234567890123"', limit],
+    ['a JSON number that underflows to zero', '1e-400', limit],
+    ['a JSON number that overflows to Infinity', '1e400', limit],
+    ['a JSON number with more digits than a double keeps', '12345678901234567890', limit],
+    ['a JSON number with 19 decimals', '0.1234567890123456789', limit],
+    ['a JSON number in exponent notation', '1E2', /exponent/],
+    ['a negative price', '"-0.01"', /at least 0/],
+  ])('rejects %s, naming the field and the limit', async (_name, json, message) => {
+    const [record] = parseRecordJson(`[{"id":"PX","name":"P","price":${json},"updated_at":"${at}"}]`) as unknown[]
+    const [outcome] = await ingestRecords(db(), 'exact', entities.products, [record])
+    expect(outcome).toMatchObject({
+      outcome: 'rejected',
+      errors: [{ field: 'price', message: expect.stringMatching(message) }],
+    })
+  })
+
+  it.each([
+    ['total_amount', { total: '0.00001' }],
+    ['items.0.quantity', { quantity: '1.00001' }],
+    ['items.0.quantity', { quantity: '-1' }],
+    ['items.0.unit_price', { unit: '1000000000000' }],
+    ['items.0.amount', { amount: '-1000000000000' }],
+  ])('rejects an over-limit %s naming the field', async (field, values) => {
+    const [outcome] = await ingestRecords(db(), 'exact', entities.transactions, [transaction('TX', values)])
+    expect(outcome).toMatchObject({ outcome: 'rejected', errors: [{ field, message: expect.any(String) }] })
+  })
+})
+
+describe('attribute numbers are never altered', () => {
+  it.each([['1e400'], ['-1e400'], ['1e-400'], ['12345678901234567890'], ['0.1234567890123456789']])(
+    'rejects the number %s, naming the attribute',
+    async (json) => {
+      const [record] = parseRecordJson(`[{"id":"CA","attributes":{"n":${json}},"updated_at":"${at}"}]`) as unknown[]
+      const [outcome] = await ingestRecords(db(), 'exact', entities.customers, [record])
+      expect(outcome).toMatchObject({
+        outcome: 'rejected',
+        errors: [{ field: 'attributes.n', message: expect.stringMatching(/send it as a string/) }],
+      })
+    },
+  )
+
+  it('keeps numbers a double holds exactly, however they are written', async () => {
+    const [record] = parseRecordJson(
+      `[{"id":"CB","attributes":{"a":1.50,"b":1e2,"c":-0.5,"d":9007199254740991},"updated_at":"${at}"}]`,
+    ) as unknown[]
+    expect(await ingestRecords(db(), 'exact', entities.customers, [record])).toEqual([
+      { index: 0, id: 'CB', outcome: 'created' },
+    ])
+    const stored = await readEntity(db(), 'exact', entities.customers, 'CB')
+    expect(stored?.entity.attributes).toEqual({ a: 1.5, b: 100, c: -0.5, d: 9007199254740991 })
+  })
+})
