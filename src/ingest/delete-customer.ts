@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
 import { eventId } from './event-id.ts'
-import { lockBrandForIngest } from './ingest-records.ts'
+import { deletedContentHash, lockBrandForIngest } from './ingest-records.ts'
 
 export type DeleteOutcome = 'deleted' | 'already_deleted' | 'not_found'
 
@@ -40,9 +40,9 @@ export async function deleteCustomer(
         sms_consent: false,
         attributes: '{}',
         deleted_at: at,
-        // Any later source time loses against a deletion.
+        // Any later source time loses against a deletion (classify answers stale for this hash).
         source_updated_at: new Date('9999-12-31T00:00:00Z'),
-        content_hash: 'deleted',
+        content_hash: deletedContentHash,
       })
       .where('brand_id', '=', brandId)
       .where('id', '=', id)

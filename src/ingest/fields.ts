@@ -32,10 +32,26 @@ export function text(maxLength: number) {
     .refine((value) => !controlCharacters.test(value), 'must not contain control characters')
 }
 
-/** An instant: ISO 8601 with a UTC offset or Z (a local time without offset is ambiguous). */
+/**
+ * An instant: ISO 8601 with a UTC offset or Z (a local time without offset is ambiguous), to the
+ * microsecond at most: that is what PostgreSQL keeps, and newest-wins compares at that precision.
+ */
 export const instant = z.iso
   .datetime({ offset: true })
-  .meta({ description: 'ISO 8601 date-time with offset or Z, e.g. 2026-11-21T09:30:00+01:00' })
+  .refine((value) => !/\.\d{6}\d*[1-9]/.test(value), 'must have at most 6 fractional digits (microseconds)')
+  .meta({ description: 'ISO 8601 date-time with offset or Z, e.g. 2026-11-21T09:30:00+01:00; at most microseconds' })
+
+/**
+ * An instant (checked by `instant`) as microseconds since 1970 UTC, exactly: a Date keeps only
+ * milliseconds, and two updates within the same millisecond must still be told apart.
+ */
+export function epochMicros(value: string): bigint {
+  // YYYY-MM-DDTHH:MM:SS, then an optional fraction, then Z or the offset.
+  const fractionEnd = value.length - (value.endsWith('Z') ? 1 : 6)
+  const fraction = value.slice(20, Math.max(20, fractionEnd))
+  const seconds = Date.parse(`${value.slice(0, 19)}${value.slice(fractionEnd)}`)
+  return BigInt(seconds) * 1000n + BigInt(fraction.padEnd(6, '0').slice(0, 6))
+}
 
 /** A calendar date (a birthday, a business day): YYYY-MM-DD, a real date. */
 export const calendarDate = z.iso.date()

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.ts'
 import { FlexError } from '../errors.ts'
 import type { EntityDefinition } from './entity-definition.ts'
 import { eventId } from './event-id.ts'
+import { epochMicros } from './fields.ts'
 import type { RecordOutcome } from './record-outcome.ts'
 
 export type { RecordOutcome }
@@ -71,8 +72,8 @@ export interface PreparedBatch {
 interface PreparedRecord {
   index: number
   id: string
-  /** The source's modification time, epoch milliseconds. */
-  updatedAt: number
+  /** The source's modification time, epoch microseconds (what the column keeps). */
+  updatedAt: bigint
   hash: string
   /** JSON objects, for jsonb_to_recordset: the table row, its child rows, its references. */
   row: string
@@ -132,7 +133,7 @@ export async function prepareBatch(entity: EntityDefinition, input: readonly unk
     records.push({
       index,
       id: record.id,
-      updatedAt: Date.parse(record.updated_at),
+      updatedAt: epochMicros(record.updated_at),
       hash,
       row: JSON.stringify(row),
       children: childRows.map((child) => JSON.stringify(child)),
@@ -179,14 +180,14 @@ export async function storeBatch(
       }
     }
     if (records.length > 0) {
-      const { rows: stored } = await sql<{ id: string; source_updated_at: Date | null; content_hash: string | null }>`
-        select m.id, m.source_updated_at, m.content_hash
+      const { rows: stored } = await sql<StoredVersion>`
+        select m.id, m.source_micros, m.content_hash
         from ${eachRow(
           entity.table,
           brandId,
           'id',
           records.map((r) => r.id),
-          sql`t.id, t.source_updated_at, t.content_hash`,
+          sql`t.id, (extract(epoch from t.source_updated_at) * 1000000)::bigint as source_micros, t.content_hash`,
         )}`.execute(tx)
       const current = new Map(stored.map((row) => [row.id, row]))
       const changed: Changed[] = []
@@ -230,14 +231,27 @@ function sortByIndex(outcomes: RecordOutcome[]): RecordOutcome[] {
   return outcomes.sort((a, b) => a.index - b.index)
 }
 
+/** The content hash of an erased entity (deleteCustomer): no update replaces it, whatever its source time. */
+export const deletedContentHash = 'deleted'
+
+/** A stored row's version: its source time in epoch microseconds (pg returns bigint as text). */
+interface StoredVersion {
+  id: string
+  source_micros: string | null
+  content_hash: string | null
+}
+
 function classify(
-  existing: { source_updated_at: Date | null; content_hash: string | null } | undefined,
+  existing: StoredVersion | undefined,
   record: PreparedRecord,
 ): 'created' | 'updated' | 'unchanged' | 'stale' {
   if (!existing) return 'created'
-  const stored = existing.source_updated_at?.getTime() ?? Number.NEGATIVE_INFINITY
-  if (record.updatedAt > stored) return 'updated'
-  if (record.updatedAt < stored) return 'stale'
+  if (existing.content_hash === deletedContentHash) return 'stale'
+  if (existing.source_micros !== null) {
+    const stored = BigInt(existing.source_micros)
+    if (record.updatedAt > stored) return 'updated'
+    if (record.updatedAt < stored) return 'stale'
+  } else return 'updated'
   if (record.hash === existing.content_hash) return 'unchanged'
   return record.hash > (existing.content_hash ?? '') ? 'updated' : 'stale'
 }

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
+import { deleteCustomer } from '../../src/ingest/delete-customer.ts'
 import { entities } from '../../src/ingest/entities/index.ts'
+import { epochMicros } from '../../src/ingest/fields.ts'
 import { ingestRecords } from '../../src/ingest/ingest-records.ts'
 import { readEntity } from '../../src/ingest/read-entity.ts'
 import { parseRecordJson } from '../../src/ingest/record-json.ts'
@@ -135,5 +137,57 @@ describe('attribute numbers are never altered', () => {
     ])
     const stored = await readEntity(db(), 'exact', entities.customers, 'CB')
     expect(stored?.entity.attributes).toEqual({ a: 1.5, b: 100, c: -0.5, d: 9007199254740991 })
+  })
+})
+
+describe('newest wins to the microsecond', () => {
+  const customer = (id: string, updatedAt: string, name: string) => ({ id, first_name: name, updated_at: updatedAt })
+  const outcome = async (record: unknown) => (await ingestRecords(db(), 'exact', entities.customers, [record]))[0]
+
+  it('compares source times at the microseconds stored, offsets included', async () => {
+    expect(await outcome(customer('CM-1', '2026-11-21T08:15:52.076823Z', 'stored'))).toMatchObject({
+      outcome: 'created',
+    })
+    expect(await outcome(customer('CM-1', '2026-11-21T08:15:52.076822Z', 'older'))).toMatchObject({ outcome: 'stale' })
+    expect(await outcome(customer('CM-1', '2026-11-21T09:15:52.076822+01:00', 'older'))).toMatchObject({
+      outcome: 'stale',
+    })
+    expect(await outcome(customer('CM-1', '2026-11-21T08:15:52.076823Z', 'stored'))).toMatchObject({
+      outcome: 'unchanged',
+    })
+    expect(await outcome(customer('CM-1', '2026-11-21T07:15:52.076824-01:00', 'newer'))).toMatchObject({
+      outcome: 'updated',
+    })
+    expect(await outcome(customer('CM-1', '2026-11-21T08:15:52.076823Z', 'stored'))).toMatchObject({ outcome: 'stale' })
+    const stored = await readEntity(db(), 'exact', entities.customers, 'CM-1')
+    expect(stored?.entity.first_name).toBe('newer')
+  })
+
+  it('answers any update of a deleted customer as stale, even one from the last microsecond of 9999', async () => {
+    await outcome(customer('CM-2', '2026-11-21T08:15:52Z', 'before'))
+    expect(await deleteCustomer(db(), 'exact', 'CM-2')).toBe('deleted')
+    expect(await outcome(customer('CM-2', '9999-12-31T23:59:59.999999Z', 'after'))).toMatchObject({ outcome: 'stale' })
+    expect((await readEntity(db(), 'exact', entities.customers, 'CM-2'))?.entity.first_name).toBeNull()
+  })
+
+  it.each([
+    ['updated_at', '2026-11-21T08:15:52.0768231Z'],
+    ['occurred_at', '2026-11-21T08:15:52.123456789+01:00'],
+  ])('rejects %s with more than microseconds, naming the rule', async (field, value) => {
+    const record = { id: 'EV-1', customer_id: 'C-1', event_type: 'x', occurred_at: value, updated_at: value }
+    const [result] = await ingestRecords(db(), 'exact', entities.customer_events, [record])
+    expect(result).toMatchObject({
+      outcome: 'rejected',
+      errors: expect.arrayContaining([{ field, message: expect.stringMatching(/microsecond/) }]),
+    })
+  })
+})
+
+describe('epochMicros', () => {
+  it('reads an instant to the microsecond, offsets and times before 1970 included', () => {
+    expect(epochMicros('1970-01-01T00:00:00Z')).toBe(0n)
+    expect(epochMicros('1969-12-31T23:59:59.999999Z')).toBe(-1n)
+    expect(epochMicros('1970-01-01T01:00:00.5+01:00')).toBe(500_000n)
+    expect(epochMicros('2026-11-21T09:15:52.076823+01:00')).toBe(1_795_248_952_076_823n)
   })
 })
