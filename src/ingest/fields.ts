@@ -24,12 +24,19 @@ export const externalId = z
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the rule
 const controlCharacters = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/
 
-/** Free text: no control characters except tab and line breaks. */
+/**
+ * Free text: no control characters except tab and line breaks, and well-formed Unicode (a lone
+ * UTF-16 surrogate, which JSON's \ud800 escapes can make, is text PostgreSQL cannot store).
+ */
 export function text(maxLength: number) {
   return z
     .string()
     .max(maxLength)
     .refine((value) => !controlCharacters.test(value), 'must not contain control characters')
+    .refine(
+      (value) => value.isWellFormed(),
+      'must be well-formed Unicode: a lone UTF-16 surrogate (such as \\ud800 without its pair) cannot be stored',
+    )
 }
 
 /**
@@ -38,6 +45,8 @@ export function text(maxLength: number) {
  */
 export const instant = z.iso
   .datetime({ offset: true })
+  // PostgreSQL has no year 0 (1 BC follows 1 AD); the year 10000 does not match the format.
+  .refine((value) => !value.startsWith('0000'), 'must be in the years 0001 to 9999')
   .refine((value) => !/\.\d{6}\d*[1-9]/.test(value), 'must have at most 6 fractional digits (microseconds)')
   .meta({ description: 'ISO 8601 date-time with offset or Z, e.g. 2026-11-21T09:30:00+01:00; at most microseconds' })
 
@@ -54,7 +63,9 @@ export function epochMicros(value: string): bigint {
 }
 
 /** A calendar date (a birthday, a business day): YYYY-MM-DD, a real date. */
-export const calendarDate = z.iso.date()
+export const calendarDate = z.iso
+  .date()
+  .refine((value) => !value.startsWith('0000'), 'must be a date from 0001-01-01 to 9999-12-31')
 
 const decimalPattern = /^-?\d{1,12}(\.\d{1,4})?$/
 const decimalRule =

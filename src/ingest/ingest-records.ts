@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely'
+import type { z } from 'zod'
 import type { Database } from '../db/database.ts'
 import { FlexError } from '../errors.ts'
 import type { EntityDefinition } from './entity-definition.ts'
@@ -105,9 +106,12 @@ export async function prepareBatch(entity: EntityDefinition, input: readonly unk
       const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : undefined
       rejected.push({
         index,
-        ...(id === undefined ? {} : { id }),
+        ...(id === undefined ? {} : { id: storableText(id) }),
         outcome: 'rejected',
-        errors: parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(record)', message: i.message })),
+        errors: parsed.error.issues.map((i) => ({
+          field: storableText(i.path.join('.')) || '(record)',
+          message: storableText(issueMessage(i)),
+        })),
       })
       continue
     }
@@ -146,6 +150,20 @@ export async function prepareBatch(entity: EntityDefinition, input: readonly unk
   return { entity, rejected, records, columns: columns ?? [], childColumns: childColumns ?? [] }
 }
 
+/** What a validation issue says; a bad key of a free-form object says what is wrong with the key. */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_key') return `the key ${issue.issues.map((i) => i.message).join('; ')}`
+  return issue.message
+}
+
+/**
+ * Text quoted from a rejected record (its id, a field's name), made storable: outcomes are kept as
+ * jsonb under an idempotency key, and PostgreSQL refuses lone surrogates and NUL there.
+ */
+function storableText(text: string): string {
+  return text.toWellFormed().replaceAll('\u0000', '\ufffd')
+}
+
 /**
  * Stores a prepared batch in one transaction (see ingestRecords), optionally under an idempotency
  * key.
@@ -156,9 +174,29 @@ export async function storeBatch(
   batch: PreparedBatch,
   idempotency?: Idempotency,
 ): Promise<{ outcomes: RecordOutcome[]; replayed: boolean }> {
+  if (batch.records.length === 0 && idempotency === undefined) {
+    return { outcomes: sortByIndex([...batch.rejected]), replayed: false }
+  }
+  try {
+    return await storeInTransaction(db, brandId, batch, idempotency, false)
+  } catch (error) {
+    // Validation rejects what the database is known to refuse; should it refuse a record anyway,
+    // the batch is stored again, isolating the records it refuses (nothing of the first attempt
+    // was kept). The happy path pays nothing for this.
+    if (!isRefusedData(error)) throw error
+    return storeInTransaction(db, brandId, batch, idempotency, true)
+  }
+}
+
+async function storeInTransaction(
+  db: Kysely<Database>,
+  brandId: string,
+  batch: PreparedBatch,
+  idempotency: Idempotency | undefined,
+  isolateRefusals: boolean,
+): Promise<{ outcomes: RecordOutcome[]; replayed: boolean }> {
   const { entity, records } = batch
   const outcomes = [...batch.rejected]
-  if (records.length === 0 && idempotency === undefined) return { outcomes: sortByIndex(outcomes), replayed: false }
   return db.transaction().execute(async (trx) => {
     const tx = trx as unknown as AnyTransaction
     await lockBrandForIngest(tx, brandId)
@@ -191,12 +229,32 @@ export async function storeBatch(
         )}`.execute(tx)
       const current = new Map(stored.map((row) => [row.id, row]))
       const changed: Changed[] = []
+      const stable: RecordOutcome[] = []
       for (const record of records) {
         const outcome = classify(current.get(record.id), record)
-        outcomes.push({ index: record.index, id: record.id, outcome })
         if (outcome === 'created' || outcome === 'updated') changed.push({ record, outcome })
+        else stable.push({ index: record.index, id: record.id, outcome })
       }
-      if (changed.length > 0) await writeChanges(tx, brandId, batch, changed)
+      const refused = new Map<Changed, string>()
+      if (changed.length > 0) {
+        if (isolateRefusals) await writeIsolatingRefusals(tx, brandId, batch, changed, refused)
+        else await writeChanges(tx, brandId, batch, changed)
+      }
+      outcomes.push(...stable)
+      for (const change of changed) {
+        const { index, id } = change.record
+        const reason = refused.get(change)
+        outcomes.push(
+          reason === undefined
+            ? { index, id, outcome: change.outcome }
+            : {
+                index,
+                id,
+                outcome: 'rejected',
+                errors: [{ field: '(record)', message: `the database refused this record: ${storableText(reason)}` }],
+              },
+        )
+      }
     }
     const sorted = sortByIndex(outcomes)
     if (idempotency) {
@@ -212,6 +270,48 @@ export async function storeBatch(
     }
     return { outcomes: sorted, replayed: false }
   })
+}
+
+/**
+ * An error by which PostgreSQL refuses the data itself, not the statement or the connection:
+ * a data exception (SQLSTATE class 22: a value out of range, text it cannot store), or a check or
+ * not-null constraint.
+ */
+function isRefusedData(error: unknown): error is Error & { code: string } {
+  const code = (error as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' && (code.startsWith('22') || code === '23514' || code === '23502')
+}
+
+/**
+ * writeChanges under a savepoint; when the database refuses the data, rolls back to it and tries
+ * each half in turn, down to the single records it refuses, which are left out (in `refused`,
+ * with the database's reason). k refused records of n cost about 2k log2(n) extra attempts.
+ */
+async function writeIsolatingRefusals(
+  tx: AnyTransaction,
+  brandId: string,
+  batch: PreparedBatch,
+  changed: Changed[],
+  refused: Map<Changed, string>,
+): Promise<void> {
+  await sql`savepoint flex_refusals`.execute(tx)
+  try {
+    await writeChanges(tx, brandId, batch, changed)
+    await sql`release savepoint flex_refusals`.execute(tx)
+    return
+  } catch (error) {
+    if (!isRefusedData(error)) throw error
+    await sql`rollback to savepoint flex_refusals`.execute(tx)
+    await sql`release savepoint flex_refusals`.execute(tx)
+    const [only] = changed
+    if (changed.length === 1 && only) {
+      refused.set(only, error.message)
+      return
+    }
+  }
+  const half = Math.ceil(changed.length / 2)
+  await writeIsolatingRefusals(tx, brandId, batch, changed.slice(0, half), refused)
+  await writeIsolatingRefusals(tx, brandId, batch, changed.slice(half), refused)
 }
 
 /**
