@@ -19,10 +19,10 @@ export const externalId = z
     description: 'External id: 1-128 of A-Z a-z 0-9 . _ : @ -, starting with a letter or digit; case-sensitive.',
   })
 
-// C0 control characters other than tab, line feed and carriage return, and DEL: matching them is
-// the point of this pattern.
+// C0 control characters other than tab, line feed and carriage return, DEL, and the C1 controls
+// U+0080 to U+009F: matching them is the point of this pattern.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the rule
-const controlCharacters = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/
+const controlCharacters = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/
 
 /**
  * Free text: no control characters except tab and line breaks, and well-formed Unicode (a lone
@@ -123,7 +123,10 @@ const attributeValue = z.preprocess(
  * that a record's JSON (and its content hash) does not depend on the order the source sent them in.
  */
 export const attributes = z
-  .record(text(64), attributeValue)
+  .record(text(64), attributeValue, {
+    error: (issue) =>
+      issue.code === 'invalid_key' ? `the key ${issue.issues.map((i) => i.message).join('; ')}` : undefined,
+  })
   .refine((value) => Object.keys(value).length <= 100, 'at most 100 attributes')
   .transform((value) => Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))
 

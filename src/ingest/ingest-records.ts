@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely'
-import type { z } from 'zod'
 import type { Database } from '../db/database.ts'
 import { FlexError } from '../errors.ts'
 import type { EntityDefinition } from './entity-definition.ts'
@@ -110,7 +109,7 @@ export async function prepareBatch(entity: EntityDefinition, input: readonly unk
         outcome: 'rejected',
         errors: parsed.error.issues.map((i) => ({
           field: storableText(i.path.join('.')) || '(record)',
-          message: storableText(issueMessage(i)),
+          message: storableText(i.message),
         })),
       })
       continue
@@ -148,12 +147,6 @@ export async function prepareBatch(entity: EntityDefinition, input: readonly unk
     })
   }
   return { entity, rejected, records, columns: columns ?? [], childColumns: childColumns ?? [] }
-}
-
-/** What a validation issue says; a bad key of a free-form object says what is wrong with the key. */
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_key') return `the key ${issue.issues.map((i) => i.message).join('; ')}`
-  return issue.message
 }
 
 /**
