@@ -123,10 +123,25 @@ const attributeValue = z.preprocess(
  * that a record's JSON (and its content hash) does not depend on the order the source sent them in.
  */
 export const attributes = z
-  .record(text(64), attributeValue, {
-    error: (issue) =>
-      issue.code === 'invalid_key' ? `the key ${issue.issues.map((i) => i.message).join('; ')}` : undefined,
-  })
+  .preprocess(
+    (value, context) => {
+      // JSON.parse makes `__proto__` an own key, but a JavaScript object cannot take it back by
+      // assignment (zod's record skips it on purpose), so it would vanish: it is refused instead.
+      if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
+        context.addIssue({
+          code: 'custom',
+          path: ['__proto__'],
+          input: value,
+          message: 'the key __proto__ cannot be stored (JavaScript reserves it); rename it',
+        })
+      }
+      return value
+    },
+    z.record(text(64), attributeValue, {
+      error: (issue) =>
+        issue.code === 'invalid_key' ? `the key ${issue.issues.map((i) => i.message).join('; ')}` : undefined,
+    }),
+  )
   .refine((value) => Object.keys(value).length <= 100, 'at most 100 attributes')
   .transform((value) => Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))
 

@@ -191,3 +191,33 @@ describe('epochMicros', () => {
     expect(epochMicros('2026-11-21T09:15:52.076823+01:00')).toBe(1_795_248_952_076_823n)
   })
 })
+
+describe('attribute keys named after JavaScript prototype properties', () => {
+  it('stores constructor, toString and hasOwnProperty as sent, and rejects __proto__ naming the rule', async () => {
+    const records = parseRecordJson(
+      `[{"id":"CP-1","attributes":{"constructor":1,"toString":"x","hasOwnProperty":true},"updated_at":"${at}"},` +
+        `{"id":"CP-2","attributes":{"__proto__":"x","constructor":1},"updated_at":"${at}"},` +
+        `{"id":"CP-3","properties":{"__proto__":{"a":1}},"customer_id":"C","event_type":"e","occurred_at":"${at}","updated_at":"${at}"}]`,
+    ) as Record<string, unknown>[]
+    const [first, second, third] = records
+    expect(await ingestRecords(db(), 'exact', entities.customers, [first, second])).toEqual([
+      { index: 0, id: 'CP-1', outcome: 'created' },
+      {
+        index: 1,
+        id: 'CP-2',
+        outcome: 'rejected',
+        errors: [{ field: 'attributes.__proto__', message: expect.stringMatching(/__proto__.*rename/) }],
+      },
+    ])
+    const stored = await readEntity(db(), 'exact', entities.customers, 'CP-1')
+    const attributes = stored?.entity.attributes as Record<string, unknown>
+    expect(Object.entries(attributes).sort()).toEqual([
+      ['constructor', 1],
+      ['hasOwnProperty', true],
+      ['toString', 'x'],
+    ])
+    expect(await ingestRecords(db(), 'exact', entities.customer_events, [third])).toMatchObject([
+      { outcome: 'rejected', errors: [{ field: 'properties.__proto__' }] },
+    ])
+  })
+})
