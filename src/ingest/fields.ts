@@ -83,7 +83,10 @@ export function decimal(options: { min?: number } = {}) {
     .preprocess(
       (value) => (value instanceof JsonNumberText ? value.source : value),
       z.union([decimalText, z.number()], {
-        error: (issue) => `expected a decimal string or number, got ${kindOf(issue.input)}`,
+        error: (issue) =>
+          issue.input === undefined
+            ? 'required: a decimal string or number, e.g. "19.99"'
+            : `expected a decimal string or number, got ${kindOf(issue.input)}`,
       }),
     )
     .transform((value) => (typeof value === 'number' ? String(value) : value))

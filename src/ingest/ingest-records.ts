@@ -6,6 +6,7 @@ import type { EntityDefinition } from './entity-definition.ts'
 import { eventId } from './event-id.ts'
 import { epochMicros } from './fields.ts'
 import type { RecordOutcome } from './record-outcome.ts'
+import { rejectionMessage } from './rejection-message.ts'
 
 export type { RecordOutcome }
 
@@ -100,17 +101,19 @@ export async function prepareBatch(entity: EntityDefinition, input: readonly unk
   for (let index = 0; index < input.length; index++) {
     if (index > 0 && index % recordsPerSlice === 0) await new Promise(setImmediate)
     const raw = input[index]
-    const parsed = entity.schema.safeParse(raw)
+    const parsed = entity.schema.safeParse(raw, { error: rejectionMessage })
     if (!parsed.success) {
       const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : undefined
       rejected.push({
         index,
         ...(id === undefined ? {} : { id: storableText(id) }),
         outcome: 'rejected',
-        errors: parsed.error.issues.map((i) => ({
-          field: storableText(i.path.join('.')) || '(record)',
-          message: storableText(i.message),
-        })),
+        errors: parsed.error.issues.flatMap((issue) =>
+          // One error per unknown field, so that each names its field.
+          (issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path]).map(
+            (path) => ({ field: storableText(path.join('.')) || '(record)', message: storableText(issue.message) }),
+          ),
+        ),
       })
       continue
     }
