@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
+import { lockBrandForIngest } from './brand-lock.ts'
+import { deletedContentHash } from './content-hash.ts'
 import { eventId } from './event-id.ts'
-import { deletedContentHash, lockBrandForIngest } from './ingest-records.ts'
 
 export type DeleteOutcome = 'deleted' | 'already_deleted' | 'not_found'
 

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { entities } from '../../src/ingest/entities/index.ts'
 import type { EntityType } from '../../src/ingest/entity-types.ts'
-import { prepareBatch } from '../../src/ingest/ingest-records.ts'
+import { prepareBatch } from '../../src/ingest/prepare-batch.ts'
 import { parseRecordJson } from '../../src/ingest/record-json.ts'
 
 // Every rejection names the field and what was expected (type, format, limit): a bare
