@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
+import { appendOutboxEvents } from '../outbox/append-outbox-events.ts'
 import { lockBrandForIngest } from './brand-lock.ts'
 import { deletedContentHash } from './content-hash.ts'
-import { eventId } from './event-id.ts'
 
 export type DeleteOutcome = 'deleted' | 'already_deleted' | 'not_found'
 
@@ -48,16 +48,7 @@ export async function deleteCustomer(
       .where('brand_id', '=', brandId)
       .where('id', '=', id)
       .execute()
-    await trx
-      .insertInto('outbox_events')
-      .values({
-        id: eventId(),
-        brand_id: brandId,
-        event_type: 'CUSTOMER.DELETED',
-        entity_type: 'customers',
-        entity_id: id,
-      })
-      .execute()
+    await appendOutboxEvents(trx, brandId, [{ eventType: 'CUSTOMER.DELETED', entityType: 'customers', entityId: id }])
     return 'deleted'
   })
 }

@@ -1,9 +1,9 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/database.ts'
+import { appendOutboxEvents } from '../outbox/append-outbox-events.ts'
 import { type AnyTransaction, deleteEach, eachRow, insertRows, jsonArray } from './batch-sql.ts'
 import { lockBrandForIngest } from './brand-lock.ts'
 import { deletedContentHash } from './content-hash.ts'
-import { eventId } from './event-id.ts'
 import { earlierOutcomes, type Idempotency, rememberOutcomes } from './idempotency.ts'
 import type { PreparedBatch, PreparedRecord } from './prepare-batch.ts'
 import { type RecordOutcome, storableText } from './record-outcome.ts'
@@ -213,12 +213,15 @@ async function writeChanges(tx: AnyTransaction, brandId: string, batch: Prepared
     )
   }
 
-  const prefix = `{"entity_type":${JSON.stringify(entity.type)},"event_type":"${entity.eventPrefix}.`
-  const events = changed.map(
-    ({ record, outcome }) =>
-      `${prefix}${outcome === 'created' ? 'CREATED' : 'UPDATED'}","id":"${eventId()}","entity_id":${JSON.stringify(record.id)}}`,
+  await appendOutboxEvents(
+    tx,
+    brandId,
+    changed.map(({ record, outcome }) => ({
+      eventType: `${entity.eventPrefix}.${outcome === 'created' ? 'CREATED' : 'UPDATED'}`,
+      entityType: entity.type,
+      entityId: record.id,
+    })),
   )
-  await insertRows(tx, brandId, 'outbox_events', ['id', 'event_type', 'entity_type', 'entity_id'], jsonArray(events))
 
   // Created records resolve the references that were waiting for them.
   await deleteEach(
