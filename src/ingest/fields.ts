@@ -89,12 +89,16 @@ export function decimal(options: { min?: number } = {}) {
             : `expected a decimal string or number, got ${kindOf(issue.input)}`,
       }),
     )
-    .transform((value) => (typeof value === 'number' ? String(value) : value))
-    .pipe(
-      decimalText.refine((value) => options.min === undefined || Number(value) >= options.min, {
-        message: `must be at least ${options.min}`,
-      }),
-    )
+    .transform((value, context) => {
+      if (typeof value === 'string') return value
+      // A number from JavaScript rather than JSON text: its printed form must fit the rule too.
+      const printed = String(value)
+      if (!decimalPattern.test(printed)) context.addIssue({ code: 'custom', input: value, message: decimalRule })
+      return printed
+    })
+    .refine((value) => options.min === undefined || Number(value) >= options.min, {
+      message: `must be at least ${options.min}`,
+    })
 }
 
 /** What a value is, in the words of a JSON document (for messages). */
