@@ -46,6 +46,20 @@ describe('values the database would refuse are rejected, naming the field', () =
     expect(outcomes[2]).toMatchObject({ outcome: expect.stringMatching(/created|unchanged/) })
   })
 
+  it('stores the values at the edges of what is accepted', async () => {
+    const records = parseRecordJson(
+      `[{"id":"EDGE-1","birth_date":"0001-01-01","updated_at":"0001-01-01T00:00:00+01:00"},` +
+        `{"id":"EDGE-2","birth_date":"9999-12-31","updated_at":"9999-12-31T23:59:59.999999-01:00"},` +
+        `{"id":"EDGE-3","first_name":"😀\ud83d\ude00 山田","attributes":{"max":1.7976931348623157e308,"min":5e-324,"neg":-0},"updated_at":"${at}"}]`,
+    ) as unknown[]
+    const outcomes = await ingestRecords(db(), 'refusals', entities.customers, records)
+    expect(outcomes.map((o) => o.outcome)).toEqual(['created', 'created', 'created'])
+    const edge = await readEntity(db(), 'refusals', entities.customers, 'EDGE-3')
+    expect(edge?.entity.first_name).toBe('😀😀 山田')
+    expect(edge?.entity.attributes).toEqual({ max: 1.7976931348623157e308, min: 5e-324, neg: 0 })
+    expect((await readEntity(db(), 'refusals', entities.customers, 'EDGE-1'))?.entity.birth_date).toBeDefined()
+  })
+
   it('rejects a lone surrogate written as a JSON escape, anywhere in a record', async () => {
     const records = parseRecordJson(
       `[{"id":"J-1","first_name":"a\\ud800b","updated_at":"${at}"},{"id":"J-2","attributes":{"k\\udfff":true},"updated_at":"${at}"},{"id":"J-3","updated_at":"${at}"}]`,
