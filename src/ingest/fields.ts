@@ -32,11 +32,18 @@ export function text(maxLength: number) {
   return z
     .string()
     .max(maxLength)
-    .refine((value) => !controlCharacters.test(value), 'must not contain control characters')
-    .refine(
-      (value) => value.isWellFormed(),
-      'must be well-formed Unicode: a lone UTF-16 surrogate (such as \\ud800 without its pair) cannot be stored',
-    )
+    .superRefine((value, context) => {
+      if (controlCharacters.test(value)) {
+        context.addIssue({ code: 'custom', input: value, message: 'must not contain control characters' })
+      } else if (!value.isWellFormed()) {
+        context.addIssue({
+          code: 'custom',
+          input: value,
+          message:
+            'must be well-formed Unicode: a lone UTF-16 surrogate (such as \\ud800 without its pair) cannot be stored',
+        })
+      }
+    })
 }
 
 /**
@@ -45,21 +52,57 @@ export function text(maxLength: number) {
  */
 export const instant = z.iso
   .datetime({ offset: true })
-  // PostgreSQL has no year 0 (1 BC follows 1 AD); the year 10000 does not match the format.
-  .refine((value) => !value.startsWith('0000'), 'must be in the years 0001 to 9999')
-  .refine((value) => !/\.\d{6}\d*[1-9]/.test(value), 'must have at most 6 fractional digits (microseconds)')
+  .superRefine((value, context) => {
+    const problem = instantProblem(value)
+    if (problem) context.addIssue({ code: 'custom', input: value, message: problem })
+  })
   .meta({ description: 'ISO 8601 date-time with offset or Z, e.g. 2026-11-21T09:30:00+01:00; at most microseconds' })
 
+/** What PostgreSQL could not keep of a well-formed instant, if anything. */
+function instantProblem(value: string): string | undefined {
+  // PostgreSQL has no year 0 (1 BC follows 1 AD); the year 10000 does not match the format.
+  if (value.startsWith('0000')) return 'must be in the years 0001 to 9999'
+  const end = fractionEnd(value)
+  for (let i = 26; i < end; i++) {
+    if (value.charCodeAt(i) !== 48) return 'must have at most 6 fractional digits (microseconds)'
+  }
+  return undefined
+}
+
 /**
- * An instant (checked by `instant`) as microseconds since 1970 UTC, exactly: a Date keeps only
- * milliseconds, and two updates within the same millisecond must still be told apart.
+ * Where an instant's fractional digits end (YYYY-MM-DDTHH:MM:SS is 19 characters, a fraction
+ * starts with the point at index 19); 20 when it has none.
  */
-export function epochMicros(value: string): bigint {
-  // YYYY-MM-DDTHH:MM:SS, then an optional fraction, then Z or the offset.
-  const fractionEnd = value.length - (value.endsWith('Z') ? 1 : 6)
-  const fraction = value.slice(20, Math.max(20, fractionEnd))
-  const seconds = Date.parse(`${value.slice(0, 19)}${value.slice(fractionEnd)}`)
-  return BigInt(seconds) * 1000n + BigInt(fraction.padEnd(6, '0').slice(0, 6))
+function fractionEnd(value: string): number {
+  if (value.charCodeAt(19) !== 46 /* . */) return 20
+  let end = 20
+  while (end < value.length && value.charCodeAt(end) >= 48 && value.charCodeAt(end) <= 57) end++
+  return end
+}
+
+/**
+ * A source time to the microsecond, as PostgreSQL keeps it: epoch milliseconds (floored) and the
+ * microseconds within that millisecond. A Date keeps only milliseconds, and two updates within
+ * the same millisecond must still be told apart; two numbers compare faster than a BigInt.
+ */
+export interface SourceTime {
+  readonly ms: number
+  readonly micros: number
+}
+
+/** An instant (checked by `instant`) as a SourceTime, offsets included. */
+export function sourceTime(value: string): SourceTime {
+  // Date.parse keeps the first 3 fractional digits; digits 4 to 6 are the microseconds, and
+  // digits missing after the fraction's end count as zeros.
+  const end = fractionEnd(value)
+  let micros = 0
+  for (let i = 23; i < 26; i++) micros = micros * 10 + (i < end ? value.charCodeAt(i) - 48 : 0)
+  return { ms: Date.parse(value), micros }
+}
+
+/** Negative when a is earlier than b, positive when later, 0 when the same microsecond. */
+export function compareSourceTimes(a: SourceTime, b: SourceTime): number {
+  return a.ms - b.ms || a.micros - b.micros
 }
 
 /** A calendar date (a birthday, a business day): YYYY-MM-DD, a real date. */

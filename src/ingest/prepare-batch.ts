@@ -1,6 +1,6 @@
 import { recordContentHash } from './content-hash.ts'
 import type { EntityDefinition } from './entity-definition.ts'
-import { epochMicros } from './fields.ts'
+import { type SourceTime, sourceTime } from './fields.ts'
 import { type RecordOutcome, storableText } from './record-outcome.ts'
 import { rejectionMessage } from './rejection-message.ts'
 
@@ -18,8 +18,8 @@ export interface PreparedBatch {
 export interface PreparedRecord {
   index: number
   id: string
-  /** The source's modification time, epoch microseconds (what the column keeps). */
-  updatedAt: bigint
+  /** The source's modification time, to the microsecond (what the column keeps). */
+  updatedAt: SourceTime
   hash: string
   /** JSON objects, for jsonb_to_recordset: the table row, its child rows, its references. */
   row: string
@@ -82,7 +82,7 @@ export async function prepareBatch(entity: EntityDefinition, input: readonly unk
     records.push({
       index,
       id: record.id,
-      updatedAt: epochMicros(record.updated_at),
+      updatedAt: sourceTime(record.updated_at),
       hash,
       row: JSON.stringify(row),
       children: childRows.map((child) => JSON.stringify(child)),

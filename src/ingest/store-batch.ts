@@ -4,6 +4,7 @@ import { appendOutboxEvents } from '../outbox/append-outbox-events.ts'
 import { type AnyTransaction, deleteEach, eachRow, insertRows, jsonArray } from './batch-sql.ts'
 import { lockBrandForIngest } from './brand-lock.ts'
 import { deletedContentHash } from './content-hash.ts'
+import { compareSourceTimes } from './fields.ts'
 import { earlierOutcomes, type Idempotency, rememberOutcomes } from './idempotency.ts'
 import type { PreparedBatch, PreparedRecord } from './prepare-batch.ts'
 import { type RecordOutcome, storableText } from './record-outcome.ts'
@@ -50,13 +51,14 @@ async function storeInTransaction(
     }
     if (records.length > 0) {
       const { rows: stored } = await sql<StoredVersion>`
-        select m.id, m.source_micros, m.content_hash
+        select m.id, m.source_ms, m.source_micros, m.content_hash
         from ${eachRow(
           entity.table,
           brandId,
           'id',
           records.map((r) => r.id),
-          sql`t.id, (extract(epoch from t.source_updated_at) * 1000000)::bigint as source_micros, t.content_hash`,
+          sql`t.id, floor(extract(epoch from t.source_updated_at) * 1000)::float8 as source_ms,
+            extract(microseconds from t.source_updated_at)::int % 1000 as source_micros, t.content_hash`,
         )}`.execute(tx)
       const current = new Map(stored.map((row) => [row.id, row]))
       const changed: Changed[] = []
@@ -139,10 +141,11 @@ function sortByIndex(outcomes: RecordOutcome[]): RecordOutcome[] {
   return outcomes.sort((a, b) => a.index - b.index)
 }
 
-/** A stored row's version: its source time in epoch microseconds (pg returns bigint as text). */
+/** A stored row's version: its source time as a SourceTime's two parts (null: none recorded). */
 interface StoredVersion {
   id: string
-  source_micros: string | null
+  source_ms: number | null
+  source_micros: number | null
   content_hash: string | null
 }
 
@@ -152,11 +155,10 @@ function classify(
 ): 'created' | 'updated' | 'unchanged' | 'stale' {
   if (!existing) return 'created'
   if (existing.content_hash === deletedContentHash) return 'stale'
-  if (existing.source_micros !== null) {
-    const stored = BigInt(existing.source_micros)
-    if (record.updatedAt > stored) return 'updated'
-    if (record.updatedAt < stored) return 'stale'
-  } else return 'updated'
+  if (existing.source_ms === null) return 'updated'
+  const order = compareSourceTimes(record.updatedAt, { ms: existing.source_ms, micros: existing.source_micros ?? 0 })
+  if (order > 0) return 'updated'
+  if (order < 0) return 'stale'
   if (record.hash === existing.content_hash) return 'unchanged'
   return record.hash > (existing.content_hash ?? '') ? 'updated' : 'stale'
 }

@@ -1,7 +1,8 @@
+import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { deleteCustomer } from '../../src/ingest/delete-customer.ts'
 import { entities } from '../../src/ingest/entities/index.ts'
-import { epochMicros } from '../../src/ingest/fields.ts'
+import { compareSourceTimes, sourceTime } from '../../src/ingest/fields.ts'
 import { ingestRecords } from '../../src/ingest/ingest-records.ts'
 import { readEntity } from '../../src/ingest/read-entity.ts'
 import { parseRecordJson } from '../../src/ingest/record-json.ts'
@@ -183,41 +184,56 @@ describe('newest wins to the microsecond', () => {
   })
 })
 
-describe('epochMicros', () => {
+describe('sourceTime', () => {
   it('reads an instant to the microsecond, offsets and times before 1970 included', () => {
-    expect(epochMicros('1970-01-01T00:00:00Z')).toBe(0n)
-    expect(epochMicros('1969-12-31T23:59:59.999999Z')).toBe(-1n)
-    expect(epochMicros('1970-01-01T01:00:00.5+01:00')).toBe(500_000n)
-    expect(epochMicros('2026-11-21T09:15:52.076823+01:00')).toBe(1_795_248_952_076_823n)
+    expect(sourceTime('1970-01-01T00:00:00Z')).toEqual({ ms: 0, micros: 0 })
+    expect(sourceTime('1969-12-31T23:59:59.999999Z')).toEqual({ ms: -1, micros: 999 })
+    expect(sourceTime('1970-01-01T01:00:00.5+01:00')).toEqual({ ms: 500, micros: 0 })
+    expect(sourceTime('1970-01-01T00:00:00.0005-00:30')).toEqual({ ms: 1_800_000, micros: 500 })
+    expect(sourceTime('2026-11-21T09:15:52.076823+01:00')).toEqual({ ms: 1_795_248_952_076, micros: 823 })
+    expect(sourceTime('2026-11-21T08:15:52.07Z')).toEqual({ ms: 1_795_248_952_070, micros: 0 })
+    expect(sourceTime('2026-11-21T08:15:52.0768230Z')).toEqual({ ms: 1_795_248_952_076, micros: 823 })
   })
-})
 
-describe('attribute keys named after JavaScript prototype properties', () => {
-  it('stores constructor, toString and hasOwnProperty as sent, and rejects __proto__ naming the rule', async () => {
-    const records = parseRecordJson(
-      `[{"id":"CP-1","attributes":{"constructor":1,"toString":"x","hasOwnProperty":true},"updated_at":"${at}"},` +
-        `{"id":"CP-2","attributes":{"__proto__":"x","constructor":1},"updated_at":"${at}"},` +
-        `{"id":"CP-3","properties":{"__proto__":{"a":1}},"customer_id":"C","event_type":"e","occurred_at":"${at}","updated_at":"${at}"}]`,
-    ) as Record<string, unknown>[]
-    const [first, second, third] = records
-    expect(await ingestRecords(db(), 'exact', entities.customers, [first, second])).toEqual([
-      { index: 0, id: 'CP-1', outcome: 'created' },
-      {
-        index: 1,
-        id: 'CP-2',
-        outcome: 'rejected',
-        errors: [{ field: 'attributes.__proto__', message: expect.stringMatching(/__proto__.*rename/) }],
-      },
-    ])
-    const stored = await readEntity(db(), 'exact', entities.customers, 'CP-1')
-    const attributes = stored?.entity.attributes as Record<string, unknown>
-    expect(Object.entries(attributes).sort()).toEqual([
-      ['constructor', 1],
-      ['hasOwnProperty', true],
-      ['toString', 'x'],
-    ])
-    expect(await ingestRecords(db(), 'exact', entities.customer_events, [third])).toMatchObject([
-      { outcome: 'rejected', errors: [{ field: 'properties.__proto__' }] },
-    ])
+  it('orders any two instants as their exact microseconds do (generated)', () => {
+    /** Epoch microseconds as a BigInt, the slow and obvious way. */
+    const reference = (value: string) => {
+      const offset = value.endsWith('Z') ? 'Z' : value.slice(-6)
+      const fraction = /\.(\d+)/.exec(value)?.[1] ?? ''
+      const seconds = Date.parse(`${value.slice(0, 19)}${offset}`)
+      return BigInt(seconds) * 1000n + BigInt(fraction.padEnd(6, '0').slice(0, 6))
+    }
+    const two = (n: number) => String(n).padStart(2, '0')
+    const instantText = fc
+      .record({
+        year: fc.integer({ min: 1, max: 9999 }),
+        month: fc.integer({ min: 1, max: 12 }),
+        day: fc.integer({ min: 1, max: 28 }),
+        hour: fc.integer({ min: 0, max: 23 }),
+        minute: fc.integer({ min: 0, max: 59 }),
+        second: fc.integer({ min: 0, max: 59 }),
+        fraction: fc.stringMatching(/^(\d{1,6}0*)?$/),
+        offset: fc.constantFrom('Z', '+01:00', '-01:00', '+14:00', '-12:00', '+05:30', '-00:30'),
+      })
+      .map(
+        (t) =>
+          `${String(t.year).padStart(4, '0')}-${two(t.month)}-${two(t.day)}T${two(t.hour)}:${two(t.minute)}:${two(t.second)}${t.fraction ? `.${t.fraction}` : ''}${t.offset}`,
+      )
+    fc.assert(
+      fc.property(instantText, instantText, (a, b) => {
+        const expected = reference(a) < reference(b) ? -1 : reference(a) > reference(b) ? 1 : 0
+        expect(Math.sign(compareSourceTimes(sourceTime(a), sourceTime(b)))).toBe(expected)
+        expect(Math.sign(compareSourceTimes(sourceTime(a), sourceTime(a)))).toBe(0)
+      }),
+      { numRuns: 5_000 },
+    )
+  })
+
+  it('orders times a microsecond apart, whatever their offsets', () => {
+    const earlier = sourceTime('2026-11-21T08:15:52.076822Z')
+    const later = sourceTime('2026-11-21T07:15:52.076823-01:00')
+    expect(compareSourceTimes(earlier, later)).toBeLessThan(0)
+    expect(compareSourceTimes(later, earlier)).toBeGreaterThan(0)
+    expect(compareSourceTimes(later, sourceTime('2026-11-21T09:15:52.076823+01:00'))).toBe(0)
   })
 })
