@@ -1,8 +1,8 @@
 import { recordContentHash } from './content-hash.ts'
 import type { EntityDefinition } from './entity-definition.ts'
-import { type SourceTime, sourceTime } from './fields.ts'
 import { type RecordOutcome, storableText } from './record-outcome.ts'
 import { rejectionMessage } from './rejection-message.ts'
+import { type SourceTime, sourceTime } from './source-time.ts'
 
 /** A batch validated and serialized, ready to store: everything that needs no database. */
 export interface PreparedBatch {

@@ -4,10 +4,10 @@ import { appendOutboxEvents } from '../outbox/append-outbox-events.ts'
 import { type AnyTransaction, deleteEach, eachRow, insertRows, jsonArray } from './batch-sql.ts'
 import { lockBrandForIngest } from './brand-lock.ts'
 import { deletedContentHash } from './content-hash.ts'
-import { compareSourceTimes } from './fields.ts'
 import { earlierOutcomes, type Idempotency, rememberOutcomes } from './idempotency.ts'
 import type { PreparedBatch, PreparedRecord } from './prepare-batch.ts'
 import { type RecordOutcome, storableText } from './record-outcome.ts'
+import { compareSourceTimes } from './source-time.ts'
 
 /**
  * Stores a prepared batch in one transaction (see ingestRecords), optionally under an idempotency
