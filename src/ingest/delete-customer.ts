@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
-import { eventId } from './event-id.ts'
-import { lockBrandForIngest } from './ingest-records.ts'
+import { appendOutboxEvents } from '../outbox/append-outbox-events.ts'
+import { lockBrandForIngest } from './brand-lock.ts'
+import { deletedContentHash } from './content-hash.ts'
 
 export type DeleteOutcome = 'deleted' | 'already_deleted' | 'not_found'
 
@@ -40,23 +41,14 @@ export async function deleteCustomer(
         sms_consent: false,
         attributes: '{}',
         deleted_at: at,
-        // Any later source time loses against a deletion.
+        // Any later source time loses against a deletion (classify answers stale for this hash).
         source_updated_at: new Date('9999-12-31T00:00:00Z'),
-        content_hash: 'deleted',
+        content_hash: deletedContentHash,
       })
       .where('brand_id', '=', brandId)
       .where('id', '=', id)
       .execute()
-    await trx
-      .insertInto('outbox_events')
-      .values({
-        id: eventId(),
-        brand_id: brandId,
-        event_type: 'CUSTOMER.DELETED',
-        entity_type: 'customers',
-        entity_id: id,
-      })
-      .execute()
+    await appendOutboxEvents(trx, brandId, [{ eventType: 'CUSTOMER.DELETED', entityType: 'customers', entityId: id }])
     return 'deleted'
   })
 }

@@ -7,8 +7,9 @@ import { parse } from 'csv-parse'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
 import type { EntityDefinition } from './entity-definition.ts'
-import { type PreparedBatch, prepareBatch, storeBatch } from './ingest-records.ts'
+import { type PreparedBatch, prepareBatch } from './prepare-batch.ts'
 import { parseRecordJson } from './record-json.ts'
+import { storeBatch } from './store-batch.ts'
 
 export interface FileIngestSummary {
   lines: number

@@ -82,7 +82,7 @@ describe('ingestion API', () => {
       id: 'T-1',
       total_amount: '1.00',
       customer_id: 'C-1',
-      items: [{ line_no: 1, sku: 'S-404', quantity: '1.000', unit_price: '1.00', amount: '1.00' }],
+      items: [{ line_no: 1, sku: 'S-404', quantity: '1', unit_price: '1.00', amount: '1.00' }],
     })
     expect(got.json().references).toEqual([
       { field: 'customer_id', type: 'customers', id: 'C-1', state: 'resolved' },

@@ -85,6 +85,20 @@ describe('ingestion entity schemas', () => {
     expect(found.join('\n')).toMatch(expected)
   })
 
+  it.each(['\u0080', '\u0085', '\u009f'])('reject the C1 control %j wherever text is accepted', (control) => {
+    const cases: [keyof typeof valid, Record<string, unknown>, string][] = [
+      ['products', { ...valid.products, name: `Seife${control}` }, 'name'],
+      ['products', { ...valid.products, attributes: { [`k${control}`]: 'v' } }, `attributes.k${control}`],
+      ['customers', { ...valid.customers, attributes: { k: `v${control}` } }, 'attributes.k'],
+      ['customer_events', { ...valid.customer_events, properties: { k: `v${control}` } }, 'properties.k'],
+      ['outlets', { ...valid.outlets, city: `Berlin${control}` }, 'city'],
+    ]
+    for (const [entity, record, field] of cases) {
+      expect(problems(entity, record).join('\n')).toMatch(`${field}: `)
+      expect(problems(entity, record).join('\n')).toMatch(/control characters/)
+    }
+  })
+
   it('accept line breaks and tabs in free text, and non-ASCII letters', () => {
     expect(problems('products', { ...valid.products, name: 'Seife\n\tmild, 山田' })).toEqual([])
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { eventId } from '../../src/ingest/event-id.ts'
+import { eventId } from '../../src/outbox/event-id.ts'
 
 describe('eventId', () => {
   it('is a version 7 UUID whose first 48 bits are the time, so ids sort by creation time', () => {

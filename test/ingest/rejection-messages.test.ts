@@ -1,0 +1,182 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { entities } from '../../src/ingest/entities/index.ts'
+import type { EntityType } from '../../src/ingest/entity-types.ts'
+import { prepareBatch } from '../../src/ingest/prepare-batch.ts'
+import { parseRecordJson } from '../../src/ingest/record-json.ts'
+
+// Every rejection names the field and what was expected (type, format, limit): a bare
+// "Invalid input" tells an integrator nothing.
+
+const at = '2026-11-21T09:30:00.123456+01:00'
+const valid: Record<EntityType, Record<string, unknown>> = {
+  customers: {
+    id: 'C-1',
+    email: 'zoe@example.com',
+    phone: '+4915112345678',
+    first_name: 'Zoë',
+    last_name: 'M',
+    birth_date: '1990-02-28',
+    email_consent: true,
+    sms_consent: false,
+    attributes: { tier: 'gold', points: 12, vip: true, none: null },
+    updated_at: at,
+  },
+  customer_events: {
+    id: 'E-1',
+    customer_id: 'C-1',
+    event_type: 'page_view',
+    occurred_at: at,
+    properties: { page: '/' },
+    updated_at: at,
+  },
+  transactions: {
+    id: 'T-1',
+    customer_id: 'C-1',
+    outlet_id: 'O-1',
+    occurred_at: at,
+    status: 'completed',
+    currency: 'EUR',
+    total_amount: '19.98',
+    items: [{ sku: 'SKU-1', quantity: 2, unit_price: '9.99', amount: '19.98' }],
+    updated_at: at,
+  },
+  products: {
+    id: 'SKU-1',
+    name: 'Seife',
+    category: 'Bad',
+    price: 9.99,
+    currency: 'EUR',
+    attributes: { a: 1 },
+    updated_at: at,
+  },
+  groups: { id: 'G-DE', name: 'Deutschland', kind: 'national', parent_group_id: 'G-EU', updated_at: at },
+  outlets: { id: 'O-1', name: 'Berlin', group_id: 'G-DE', address: 'A', city: 'B', country: 'DE', updated_at: at },
+}
+
+/** Values that are wrong almost anywhere: other types, hostile strings and numbers, calendar edges. */
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(
+    true,
+    false,
+    null,
+    0,
+    -1,
+    1.5,
+    '',
+    ' ',
+    'a\ud800b',
+    'x\u0000',
+    '\u0085',
+    '😀'.repeat(300),
+    '0000-01-01',
+    '2026-02-29',
+    '10000-01-01T00:00:00Z',
+    '2026-11-21T09:30:00',
+    '2026-11-21T09:30:00.1234567Z',
+    '1.23456',
+    '-0.01',
+    '1e5',
+    'x'.repeat(3_000),
+    [],
+    {},
+    { nested: { deep: 1 } },
+    [1, 'a'],
+  ),
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.string({ maxLength: 20, unit: 'binary' }),
+  fc
+    .constantFrom('1e400', '1e-400', '12345678901234567890', '0.1234567890123456789', '-0', '1E2')
+    .map((source) => parseRecordJson(source)),
+)
+
+type Mutation = (record: Record<string, unknown>) => unknown
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.nat().map((n) => (record: Record<string, unknown>) => {
+    const keys = Object.keys(record)
+    const { [keys[n % keys.length] ?? 'id']: _removed, ...rest } = record
+    return rest
+  }),
+  fc.tuple(fc.nat(), hostileValue).map(([n, value]) => (record: Record<string, unknown>) => {
+    const keys = Object.keys(record)
+    return { ...record, [keys[n % keys.length] ?? 'id']: value }
+  }),
+  fc
+    .tuple(fc.string({ minLength: 1, maxLength: 10 }), hostileValue)
+    .map(([key, value]) => (record: Record<string, unknown>) => ({
+      ...record,
+      [key]: value,
+    })),
+  fc
+    .tuple(fc.constantFrom('sku', 'quantity', 'unit_price', 'amount'), hostileValue)
+    .map(([key, value]) => (record: Record<string, unknown>) => ({
+      ...record,
+      items: [{ ...((record.items as Record<string, unknown>[] | undefined)?.[0] ?? {}), [key]: value }],
+    })),
+  fc.tuple(fc.string({ maxLength: 70 }), hostileValue).map(([key, value]) => (record: Record<string, unknown>) => ({
+    ...record,
+    attributes: { ...(record.attributes as object | undefined), [key]: value },
+    properties: { ...(record.properties as object | undefined), [key]: value },
+  })),
+  hostileValue.map((value) => () => value),
+)
+
+describe('rejections of malformed records', () => {
+  it('name a field and what was expected, never a bare "Invalid input"', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...(Object.keys(valid) as EntityType[])),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        async (type, mutations) => {
+          const record = mutations.reduce<unknown>(
+            (r, m) => m(typeof r === 'object' && r !== null && !Array.isArray(r) ? (r as Record<string, unknown>) : {}),
+            valid[type],
+          )
+          const { rejected } = await prepareBatch(entities[type], [record])
+          for (const outcome of rejected) {
+            if (outcome.outcome !== 'rejected') continue
+            expect(outcome.errors.length).toBeGreaterThan(0)
+            for (const error of outcome.errors) {
+              const seen = JSON.stringify(error)
+              expect(error.field, seen).not.toBe('')
+              expect(error.message, seen).not.toMatch(/^Invalid|^Too (big|small)|^Unrecognized/)
+              expect(error.message.length, seen).toBeGreaterThan(12)
+            }
+          }
+        },
+      ),
+      { numRuns: 3_000 },
+    )
+  })
+
+  it.each([
+    ['a missing total_amount', { total_amount: undefined }, 'total_amount', /^required: a decimal/],
+    [
+      'total_amount: true',
+      { total_amount: true },
+      'total_amount',
+      /^expected a decimal string or number, got a boolean/,
+    ],
+    ['a status outside the list', { status: 'done' }, 'status', /"completed"/],
+    ['items that are not an array', { items: 'x' }, 'items', /^expected an array, got a string/],
+    ['an unknown field', { loyalty: 1 }, 'loyalty', /unknown field/],
+    ['a missing id', { id: undefined }, 'id', /^required: /],
+  ])('say what was expected for %s', async (_name, change, field, message) => {
+    const { rejected } = await prepareBatch(entities.transactions, [{ ...valid.transactions, ...change }])
+    expect(rejected[0]).toMatchObject({
+      errors: expect.arrayContaining([{ field, message: expect.stringMatching(message) }]),
+    })
+  })
+
+  it('say what was expected of a nested attribute value and of a record that is not an object', async () => {
+    const { rejected } = await prepareBatch(entities.customers, [
+      { ...valid.customers, attributes: { k: { nested: 1 } } },
+      42,
+    ])
+    expect(rejected).toMatchObject([
+      { errors: [{ field: 'attributes.k', message: 'expected a string, number, boolean or null, got an object' }] },
+      { errors: [{ field: '(record)', message: 'expected a record (a JSON object), got a number' }] },
+    ])
+  })
+})
