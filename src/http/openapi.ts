@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { entitySchemas } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
+import { requiredAsParsed } from '../ingest/published-schemas.ts'
 import {
   apiErrorResponseSchema,
   deleteResponse,
@@ -19,6 +20,7 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
     // In answers, `format` says it: zod's 300-character date patterns would repeat on every
     // timestamp of every entity (requests keep them, they are the rule a record must meet).
     override: (context) => {
+      if (io === 'input') requiredAsParsed(context)
       const format = context.jsonSchema.format
       if (io === 'output' && (format === 'date-time' || format === 'date')) delete context.jsonSchema.pattern
     },

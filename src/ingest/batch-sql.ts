@@ -1,4 +1,4 @@
-import { type RawBuilder, sql, type Transaction } from 'kysely'
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely'
 
 // The set-wise SQL the ingestion engine is made of: a batch's rows travel as one JSON or array
 // parameter, never one statement per record.
@@ -7,6 +7,8 @@ import { type RawBuilder, sql, type Transaction } from 'kysely'
 // transaction, and each entity definition says which columns it fills.
 // biome-ignore lint/suspicious/noExplicitAny: dynamic table names, see above
 export type AnyTransaction = Transaction<any>
+// biome-ignore lint/suspicious/noExplicitAny: dynamic table names, see above
+export type AnyDatabase = Kysely<any>
 
 /**
  * `unnest(ids) cross join lateral (... offset 0) m`: the brand's rows whose `column` is one of
@@ -79,8 +81,8 @@ export async function insertRows(
 
 const typeCache = new Map<string, Map<string, string>>()
 
-/** A table's column types as SQL (numeric(14,2), timestamp with time zone, ...), read once. */
-async function columnTypes(tx: AnyTransaction, table: string): Promise<Map<string, string>> {
+/** A table's column types as SQL (numeric, timestamp with time zone, ...), read once. */
+export async function columnTypes(tx: AnyDatabase, table: string): Promise<Map<string, string>> {
   let types = typeCache.get(table)
   if (!types) {
     const result = await sql<{ name: string; type: string }>`

@@ -1,6 +1,5 @@
 import { z } from 'zod'
 import { exactNumber, JsonNumberText } from './record-json.ts'
-import { fractionEnd } from './source-time.ts'
 
 // The field rules every ingested entity shares (docs/ingestion.md, "Identifiers" and "Dates and
 // times"). Records are strict objects: an unknown field is rejected with its name, and anything
@@ -47,65 +46,100 @@ export function text(maxLength: number) {
     })
 }
 
+// A real calendar date from 0001-01-01 to 9999-12-31 (PostgreSQL has no year 0: 1 BC precedes
+// 1 AD). Leap days: years divisible by 4, except centuries not divisible by 400.
+const datePart =
+  '(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|(?:0[48]|[2468][048]|[13579][26])00)-02-29' +
+  '|(?:000[1-9]|00[1-9]\\d|0[1-9]\\d\\d|[1-9]\\d{3})-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])' +
+  '|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8])))'
+// Time to the microsecond at most (more digits must be zeros: PostgreSQL would round them), and
+// an offset PostgreSQL accepts (it refuses offsets past 15:59; real ones span -12:00 to +14:00).
+const timePart = 'T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{1,6}0*)?(?:Z|[+-](?:0\\d|1[0-5]):[0-5]\\d)'
+const instantPattern = new RegExp(`^${datePart}${timePart}$`)
+const datePattern = new RegExp(`^${datePart}$`)
+
 /**
  * An instant: ISO 8601 with a UTC offset or Z (a local time without offset is ambiguous), to the
  * microsecond at most: that is what PostgreSQL keeps, and newest-wins compares at that precision.
+ * One published pattern states the whole rule; the message says which part a value breaks.
  */
-export const instant = z.iso
-  .datetime({ offset: true })
-  .superRefine((value, context) => {
-    const problem = instantProblem(value)
-    if (problem) context.addIssue({ code: 'custom', input: value, message: problem })
+export const instant = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined ? `required: ${instantRule}` : `expected ${instantRule}, got ${kindOf(issue.input)}`,
   })
-  .meta({ description: 'ISO 8601 date-time with offset or Z, e.g. 2026-11-21T09:30:00+01:00; at most microseconds' })
+  .regex(instantPattern, { error: (issue) => instantProblem(String(issue.input)) })
+  .meta({
+    format: 'date-time',
+    description:
+      'ISO 8601 date-time with an offset or Z, e.g. 2026-11-21T09:30:00+01:00: a real date in the years 0001 to 9999, at most 6 fractional digits, an offset from -15:59 to +15:59.',
+  })
 
-/** What PostgreSQL could not keep of a well-formed instant, if anything. */
-function instantProblem(value: string): string | undefined {
-  // PostgreSQL has no year 0 (1 BC follows 1 AD); the year 10000 does not match the format.
-  if (value.startsWith('0000')) return 'must be in the years 0001 to 9999'
-  const end = fractionEnd(value)
-  for (let i = 26; i < end; i++) {
-    if (value.charCodeAt(i) !== 48) return 'must have at most 6 fractional digits (microseconds)'
-  }
-  return undefined
+const instantRule =
+  'an ISO 8601 date-time with an offset or Z, e.g. 2026-11-21T09:30:00+01:00 (years 0001 to 9999, at most 6 fractional digits, offsets up to ±15:59)'
+
+/** Which part of the instant rule a string breaks, in words. */
+function instantProblem(value: string): string {
+  const m = /^(\d{4,})-(\d\d)-(\d\d)T\d\d:\d\d:\d\d(?:\.(\d+))?(Z|[+-](\d\d):\d\d)$/.exec(value)
+  if (!m) return `must be ${instantRule}`
+  if (!datePattern.test(value.slice(0, value.indexOf('T')))) return 'must be a real date in the years 0001 to 9999'
+  if (/[1-9]/.test((m[4] ?? '').slice(6))) return 'must have at most 6 fractional digits (microseconds)'
+  if (Number(m[6] ?? 0) > 15) return 'must have an offset from -15:59 to +15:59'
+  return `must be ${instantRule}`
 }
 
-/** A calendar date (a birthday, a business day): YYYY-MM-DD, a real date. */
-export const calendarDate = z.iso
-  .date()
-  .refine((value) => !value.startsWith('0000'), 'must be a date from 0001-01-01 to 9999-12-31')
+const dateRule = 'a real date YYYY-MM-DD from 0001-01-01 to 9999-12-31'
+
+/** A calendar date (a birthday, a business day): YYYY-MM-DD, a real date from 0001-01-01 to 9999-12-31. */
+export const calendarDate = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined ? `required: ${dateRule}` : `expected ${dateRule}, got ${kindOf(issue.input)}`,
+  })
+  .regex(datePattern, `must be ${dateRule}`)
+  .meta({ format: 'date' })
 
 const decimalPattern = /^-?\d{1,12}(\.\d{1,4})?$/
+const unsignedDecimalPattern = /^\d{1,12}(\.\d{1,4})?$/
 const decimalRule =
   'must be a decimal with at most 12 digits before and 4 after the point, without exponent (send it as a string, e.g. "1234.5678")'
-const decimalText = z.string().regex(decimalPattern, decimalRule)
+const largestDecimal = 999_999_999_999.9999
 
 /**
  * An exact decimal, stored as sent (the columns keep any scale, so "1.50" reads back "1.50"): at
  * most 12 digits before and 4 after the point, which the columns' check constraints state too
  * (migration 0009). A JSON number is taken from its source text (parseRecordJson), so one a double
- * cannot hold (`1e-400`, `12345678901234567890`) is rejected instead of altered.
+ * cannot hold (`1e-400`, `12345678901234567890`) is rejected instead of altered. The published
+ * schema states the same rule: a string pattern, and for numbers the range and multipleOf 0.0001.
  */
-export function decimal(options: { min?: number } = {}) {
+export function decimal(options: { min?: 0 } = {}) {
+  const unsigned = options.min === 0
+  const pattern = unsigned ? unsignedDecimalPattern : decimalPattern
+  // A negative value that is a decimal otherwise breaks only the minimum: say just that.
+  const problem = (value: string) => (unsigned && decimalPattern.test(value) ? 'must be at least 0' : decimalRule)
   return z
     .preprocess(
       (value) => (value instanceof JsonNumberText ? value.source : value),
-      z.union([decimalText, z.number()], {
-        error: (issue) =>
-          issue.input === undefined
-            ? 'required: a decimal string or number, e.g. "19.99"'
-            : `expected a decimal string or number, got ${kindOf(issue.input)}`,
-      }),
+      z.union(
+        [
+          z.string().regex(pattern, { error: (issue) => problem(String(issue.input)) }),
+          // Checked through its printed form below; the range and step are published for clients.
+          z.number().meta({ minimum: unsigned ? 0 : -largestDecimal, maximum: largestDecimal, multipleOf: 0.0001 }),
+        ],
+        {
+          error: (issue) =>
+            issue.input === undefined
+              ? 'required: a decimal string or number, e.g. "19.99"'
+              : `expected a decimal string or number, got ${kindOf(issue.input)}`,
+        },
+      ),
     )
     .transform((value, context) => {
       if (typeof value === 'string') return value
       // A number from JavaScript rather than JSON text: its printed form must fit the rule too.
       const printed = String(value)
-      if (!decimalPattern.test(printed)) context.addIssue({ code: 'custom', input: value, message: decimalRule })
+      if (!pattern.test(printed)) context.addIssue({ code: 'custom', input: value, message: problem(printed) })
       return printed
-    })
-    .refine((value) => options.min === undefined || Number(value) >= options.min, {
-      message: `must be at least ${options.min}`,
     })
 }
 
@@ -163,5 +197,5 @@ export const attributes = z
 /** The source system's modification time: an older update than the stored one is ignored as stale. */
 export const sourceUpdatedAt = instant.meta({
   description:
-    'When the source system last changed the record. An update older than what is stored is ignored and reported as stale.',
+    'When the source system last changed the record (ISO 8601 with an offset or Z, years 0001 to 9999, at most 6 fractional digits, offsets up to ±15:59). An update older than what is stored, to the microsecond, is ignored and reported as stale.',
 })
