@@ -12,8 +12,8 @@ import {
   postResponse,
   waitingReferencesResponse,
 } from '../../src/http/response-schemas.ts'
-import { type EntityType, entityTypes } from '../../src/ingest/entity-types.ts'
-import { addBrand } from '../support/fixtures.ts'
+import { entityTypes } from '../../src/ingest/entity-types.ts'
+import { addBrand, fullRecords } from '../support/fixtures.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
 // The OpenAPI document is generated from the same zod schemas these tests parse real answers with,
@@ -27,60 +27,6 @@ const served: { method: string; url: string }[] = []
 const at = '2026-11-21T09:30:00+01:00'
 const document = openApiDocument() as {
   paths: Record<string, Record<string, { responses: Record<string, unknown> }>>
-}
-
-/** One record of each type with every field set, so each stored field is checked. */
-const fullRecords: Record<EntityType, Record<string, unknown>> = {
-  customers: {
-    id: 'C-1',
-    email: 'zoe@example.com',
-    phone: '+4915112345678',
-    first_name: 'Zoë',
-    last_name: 'Schmidt',
-    birth_date: '1990-02-03',
-    email_consent: true,
-    sms_consent: false,
-    attributes: { tier: 'gold', visits: 3, vip: true, note: null },
-    updated_at: at,
-  },
-  customer_events: {
-    id: 'E-1',
-    customer_id: 'C-1',
-    event_type: 'page_view',
-    occurred_at: at,
-    properties: { page: '/home' },
-    updated_at: at,
-  },
-  transactions: {
-    id: 'T-1',
-    customer_id: 'C-1',
-    outlet_id: 'O-1',
-    occurred_at: at,
-    status: 'completed',
-    currency: 'EUR',
-    total_amount: '2.50',
-    items: [{ sku: 'S-1', quantity: '2', unit_price: '1.25', amount: '2.50' }],
-    updated_at: at,
-  },
-  products: {
-    id: 'S-1',
-    name: 'Seife',
-    category: 'bath',
-    price: '1.25',
-    currency: 'EUR',
-    attributes: { scent: 'lavender' },
-    updated_at: at,
-  },
-  groups: { id: 'G-2', name: 'Berlin', kind: 'regional', parent_group_id: 'G-1', updated_at: at },
-  outlets: {
-    id: 'O-1',
-    name: 'Mitte',
-    group_id: 'G-2',
-    address: 'Unter den Linden 1',
-    city: 'Berlin',
-    country: 'DE',
-    updated_at: at,
-  },
 }
 
 beforeAll(async () => {

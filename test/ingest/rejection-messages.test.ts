@@ -4,55 +4,12 @@ import { entities } from '../../src/ingest/entities/index.ts'
 import type { EntityType } from '../../src/ingest/entity-types.ts'
 import { prepareBatch } from '../../src/ingest/prepare-batch.ts'
 import { parseRecordJson } from '../../src/ingest/record-json.ts'
+import { fullRecords } from '../support/fixtures.ts'
 
 // Every rejection names the field and what was expected (type, format, limit): a bare
 // "Invalid input" tells an integrator nothing.
 
-const at = '2026-11-21T09:30:00.123456+01:00'
-const valid: Record<EntityType, Record<string, unknown>> = {
-  customers: {
-    id: 'C-1',
-    email: 'zoe@example.com',
-    phone: '+4915112345678',
-    first_name: 'Zoë',
-    last_name: 'M',
-    birth_date: '1990-02-28',
-    email_consent: true,
-    sms_consent: false,
-    attributes: { tier: 'gold', points: 12, vip: true, none: null },
-    updated_at: at,
-  },
-  customer_events: {
-    id: 'E-1',
-    customer_id: 'C-1',
-    event_type: 'page_view',
-    occurred_at: at,
-    properties: { page: '/' },
-    updated_at: at,
-  },
-  transactions: {
-    id: 'T-1',
-    customer_id: 'C-1',
-    outlet_id: 'O-1',
-    occurred_at: at,
-    status: 'completed',
-    currency: 'EUR',
-    total_amount: '19.98',
-    items: [{ sku: 'SKU-1', quantity: 2, unit_price: '9.99', amount: '19.98' }],
-    updated_at: at,
-  },
-  products: {
-    id: 'SKU-1',
-    name: 'Seife',
-    category: 'Bad',
-    price: 9.99,
-    currency: 'EUR',
-    attributes: { a: 1 },
-    updated_at: at,
-  },
-  groups: { id: 'G-DE', name: 'Deutschland', kind: 'national', parent_group_id: 'G-EU', updated_at: at },
-  outlets: { id: 'O-1', name: 'Berlin', group_id: 'G-DE', address: 'A', city: 'B', country: 'DE', updated_at: at },
-}
+const valid = fullRecords
 
 /** Values that are wrong almost anywhere: other types, hostile strings and numbers, calendar edges. */
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
