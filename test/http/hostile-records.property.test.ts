@@ -14,7 +14,7 @@ import { useTestDatabase } from '../support/test-database.ts'
 // Records generated from the published JSON Schemas (what an integrator reads), some of them given one
 // hostile change each (a surrogate, a control or 4-byte character in any string; a number at or past
 // the limits or one JSON cannot keep; a calendar edge; a prototype-named key), posted in batches to the
-// API of a started `flex serve` (a child process of bin/flex.js), against the real database. Whatever the input: no 5xx; every record is
+// API (as a JSON array or as NDJSON) of a started `flex serve` (a child process of bin/flex.js), against the real database. Whatever the input: no 5xx; every record is
 // either stored exactly as sent (read back equal) or rejected naming its field and rule; and every
 // unchanged (valid) record of the batch is stored.
 
@@ -61,6 +61,7 @@ interface Case {
   type: EntityType
   records: Record<string, unknown>[]
   mutations: (Mutation | undefined)[]
+  ndjson: boolean
 }
 
 const cases: fc.Arbitrary<Case> = fc.constantFrom(...entityTypes).chain((type) =>
@@ -73,7 +74,7 @@ const cases: fc.Arbitrary<Case> = fc.constantFrom(...entityTypes).chain((type) =
     .chain((records) =>
       fc
         .tuple(...records.map((r) => fc.option(mutationOf(r, freeForm[type]), { nil: undefined, freq: 2 })))
-        .map((mutations) => ({ type, records, mutations })),
+        .chain((mutations) => fc.boolean().map((ndjson) => ({ type, records, mutations, ndjson }))),
     ),
 )
 
@@ -88,14 +89,14 @@ async function freshBrand(): Promise<{ brand: string; key: string }> {
 describe('hostile records through the API', () => {
   it('never answers 5xx, stores each record exactly as sent or rejects it naming field and rule, and keeps every valid neighbour', async () => {
     await fc.assert(
-      fc.asyncProperty(cases, async ({ type, records, mutations }) => {
+      fc.asyncProperty(cases, async ({ type, records, mutations, ndjson }) => {
         const { brand, key } = await freshBrand()
         const sent = records.map((record, i) => mutations[i]?.apply(record) ?? record)
         const headers = { authorization: `Bearer ${key}` }
         const response = await fetch(`${baseUrl}/v1/${brand}/${type}`, {
           method: 'POST',
-          headers: { ...headers, 'content-type': 'application/json' },
-          body: toJsonText(sent),
+          headers: { ...headers, 'content-type': ndjson ? 'application/x-ndjson' : 'application/json' },
+          body: ndjson ? sent.map(toJsonText).join('\n') : toJsonText(sent),
         })
         const text = await response.text()
         expect(response.status, text).toBeLessThan(500)
