@@ -61,7 +61,7 @@ Exit codes: 0 stopped by a signal, or --once found nothing failed; 1 --once and 
       const task = cron.schedule('* * * * *', tick, { name: 'nightly-export', noOverlap: true, timezone: 'UTC' })
       log.info({ destination: destination.description }, 'schedule started; checking every minute')
       void tick()
-      const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')])
+      const [signal] = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')])
       log.info({ signal }, 'stopping: waiting for a running export to finish')
       await task.stop()
       while (task.isBusy()) await new Promise((resolve) => setTimeout(resolve, 200))
