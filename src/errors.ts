@@ -66,6 +66,7 @@ export const errorCodes = {
     httpStatus: 400,
     summary: 'the request body is not valid JSON or NDJSON',
   },
+  INVALID_HEADER: { exitCode: exitCodes.usage, httpStatus: 400, summary: 'a request header breaks its rule' },
   BODY_TOO_LARGE: {
     exitCode: exitCodes.usage,
     httpStatus: 413,

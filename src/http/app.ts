@@ -4,8 +4,9 @@ import { FlexError } from '../errors.ts'
 import { entityTypes } from '../ingest/entity-types.ts'
 import type { Logger } from '../logger.ts'
 import { apiKeyAuth, authenticate } from './api-key-auth.ts'
-import { maxParamLength, sendApiError, sendClientError } from './error-handler.ts'
+import { sendApiError, sendClientError } from './error-handler.ts'
 import { ingestionRoutes } from './ingestion-routes.ts'
+import { defaultBodyLimit, defaultMaxRecords, maxParamLength } from './limits.ts'
 import { openApiDocument } from './openapi.ts'
 
 export interface AppOptions {
@@ -32,7 +33,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const loggerInstance: FastifyBaseLogger | undefined = options.log || undefined
   const app = Fastify({
     ...(loggerInstance ? { loggerInstance } : { logger: false }),
-    bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? defaultBodyLimit,
     routerOptions: { maxParamLength },
     // The router's own errors (a path that is not valid percent-encoding, a segment over
     // maxParamLength) come before any hook, so the key is checked here first for /v1 paths.
@@ -93,7 +94,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
           `no route ${request.method} ${request.url}; GET /openapi.json lists the routes`,
         )
       })
-      await v1.register(ingestionRoutes, { database, maxRecords: options.maxRecords ?? 1_000 })
+      await v1.register(ingestionRoutes, { database, maxRecords: options.maxRecords ?? defaultMaxRecords })
     },
     { prefix: '/v1' },
   )

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { FlexError } from '../errors.ts'
 import { type ApiErrorBody, apiErrorBody } from './api-error.ts'
+import { maxParamLength } from './limits.ts'
 
 export interface ApiErrorResponse {
   status: number
@@ -37,9 +38,6 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest | undefin
       return undefined
   }
 }
-
-/** Longest path segment the router matches (Fastify's default, 100, is below the 128 of an id). */
-export const maxParamLength = 1024
 
 /**
  * Any error as the API answers it: a FlexError with its code's HTTP status, a client error raised by

@@ -5,11 +5,13 @@ import { contentHash } from '../ingest/content-hash.ts'
 import { deleteCustomer } from '../ingest/delete-customer.ts'
 import { entities } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
+import { externalIdPattern } from '../ingest/fields.ts'
 import { ingestBatch } from '../ingest/ingest-records.ts'
 import { readEntity } from '../ingest/read-entity.ts'
 import { parseRecordJson } from '../ingest/record-json.ts'
 import { recordOutcomes } from '../ingest/record-outcome.ts'
 import { waitingReferences } from '../ingest/reference-status.ts'
+import { idempotencyKeyPattern } from './limits.ts'
 
 /** The media types a POST of records may have; the first two are the documented ones. */
 export const recordMediaTypes = ['application/json', 'application/x-ndjson', 'application/jsonl']
@@ -71,7 +73,8 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
       postRecords(type, request, reply),
     )
     app.get<{ Params: EntityParams }>(`/:brandId/${type}/:id`, async (request) => {
-      const { brandId, id } = request.params
+      const { brandId } = request.params
+      const id = entityId(type, request.params)
       const stored = await readEntity(database.db, brandId, entities[type], id)
       if (!stored) throw new FlexError('NOT_FOUND', `no ${type} with id "${id}" in brand ${brandId}`)
       return stored
@@ -84,9 +87,10 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
   })
 
   app.delete<{ Params: EntityParams }>('/:brandId/customers/:id', async (request) => {
-    const outcome = await deleteCustomer(database.db, request.params.brandId, request.params.id)
-    if (outcome === 'not_found') throw new FlexError('NOT_FOUND', `no customer with id "${request.params.id}"`)
-    return { id: request.params.id, outcome }
+    const id = entityId('customers', request.params)
+    const outcome = await deleteCustomer(database.db, request.params.brandId, id)
+    if (outcome === 'not_found') throw new FlexError('NOT_FOUND', `no customer with id "${id}"`)
+    return { id, outcome }
   })
 
   async function postRecords(
@@ -105,9 +109,8 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
     if (body.length > maxRecords) {
       throw new FlexError('BODY_TOO_LARGE', `At most ${maxRecords} records per request; this one has ${body.length}.`)
     }
-    const key = request.headers['idempotency-key']
-    const idempotency =
-      typeof key === 'string' && key !== '' ? { key, requestHash: contentHash({ type, body }) } : undefined
+    const key = idempotencyKey(request)
+    const idempotency = key === undefined ? undefined : { key, requestHash: contentHash({ type, body }) }
     const batch = await ingestBatch(database.db, request.params.brandId, entities[type], body, idempotency)
     const results = batch.outcomes
     if (batch.replayed) reply.header('idempotent-replayed', 'true')
@@ -117,6 +120,30 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
     const status = rejected === 0 ? 200 : rejected === results.length ? 422 : 207
     return reply.status(status).send({ summary, results })
   }
+}
+
+/**
+ * The path's id, when it can name an entity at all: one outside the id rule (a `%00` decodes to a
+ * NUL, which PostgreSQL refuses in text) names none, and is answered 404 without a query.
+ */
+function entityId(type: EntityType, params: EntityParams): string {
+  if (!externalIdPattern.test(params.id)) {
+    throw new FlexError(
+      'NOT_FOUND',
+      `no ${type} with id ${JSON.stringify(params.id)} in brand ${params.brandId}: ids are 1-128 of A-Z a-z 0-9 . _ : @ -`,
+    )
+  }
+  return params.id
+}
+
+/** The request's Idempotency-Key, if it sent one; 400 when it breaks the key rule. */
+function idempotencyKey(request: FastifyRequest): string | undefined {
+  const key = request.headers['idempotency-key']
+  if (key === undefined || key === '') return undefined
+  if (typeof key === 'string' && idempotencyKeyPattern.test(key)) return key
+  throw new FlexError('INVALID_HEADER', 'The Idempotency-Key header breaks its rule; send one key per request.', {
+    validations: { 'Idempotency-Key': 'must be 1 to 255 visible ASCII characters (no spaces)' },
+  })
 }
 
 /** A JSON body as its value, an NDJSON body as the array of its lines' values; 400 when malformed. */

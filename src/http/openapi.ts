@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { entitySchemas } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
 import { requiredAsParsed } from '../ingest/published-schemas.ts'
+import { defaultBodyLimit, defaultMaxRecords, formatCount, idempotencyKeyPattern, maxParamLength } from './limits.ts'
 import {
   apiErrorResponseSchema,
   deleteResponse,
@@ -43,7 +44,7 @@ const v1ErrorResponses = {
   ],
   Forbidden: ['403', 'The key belongs to another brand'],
   NotFound: ['404', 'Unknown route, entity type or entity'],
-  PathSegmentTooLong: ['414', 'A path segment is longer than 1,024 characters'],
+  PathSegmentTooLong: ['414', `A path segment is longer than ${formatCount(maxParamLength)} characters`],
   TooManyRequests: ['429', 'Rate limit exceeded; see Retry-After'],
   InternalError: ['500', 'Unexpected error (logged)'],
 } as const
@@ -104,8 +105,7 @@ export function openApiDocument(): Record<string, unknown> {
     paths[`/v1/{brandId}/${type}`] = {
       post: {
         summary: `Create or update ${type}`,
-        description:
-          'At most 1,000 records (10 MiB) per request. Each record gets an outcome; the answer comes after the commit.',
+        description: `At most ${formatCount(defaultMaxRecords)} records (${defaultBodyLimit / 1024 / 1024} MiB) per request. Each record gets an outcome; the answer comes after the commit.`,
         security,
         parameters: [
           brandId,
@@ -113,8 +113,9 @@ export function openApiDocument(): Record<string, unknown> {
             name: 'Idempotency-Key',
             in: 'header',
             required: false,
-            schema: { type: 'string' },
-            description: 'A retried request with the same key and body gets the first answer again',
+            schema: { type: 'string', pattern: idempotencyKeyPattern.source },
+            description:
+              'A retried request with the same key and body gets the first answer again; 1 to 255 visible ASCII characters (another answers 400)',
           },
         ],
         requestBody: {
@@ -130,8 +131,12 @@ export function openApiDocument(): Record<string, unknown> {
           '200': ok('Every record stored, unchanged or stale', 'PostResponse'),
           '207': ok('Some records rejected (each names its field and rule), the others stored', 'PostResponse'),
           ...v1Errors,
-          '400': error('Malformed JSON or NDJSON, or a path that is not valid percent-encoding'),
-          '413': error('More than 1,000 records, or a body over 10 MiB'),
+          '400': error(
+            'Malformed JSON or NDJSON, a path that is not valid percent-encoding, or an Idempotency-Key that breaks its rule',
+          ),
+          '413': error(
+            `More than ${formatCount(defaultMaxRecords)} records, or a body over ${defaultBodyLimit / 1024 / 1024} MiB`,
+          ),
           '415': error(
             'The body is not application/json or application/x-ndjson in UTF-8, or has no Content-Type; the description names the accepted types',
           ),

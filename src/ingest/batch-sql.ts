@@ -81,12 +81,18 @@ export async function insertRows(
 
 const typeCache = new Map<string, Map<string, string>>()
 
-/** A table's column types as SQL (numeric, timestamp with time zone, ...), read once. */
+/**
+ * A table's column types as SQL (numeric, character varying, timestamp with time zone, ...), read
+ * once per process. Without their modifiers: a recordset column typed numeric(14,2) would round
+ * a value before the table's own column or check constraint could refuse it, and a process started
+ * before a migration changed a column's modifier would go on using the old one. Only character(n)
+ * keeps its length, since character without one means character(1); a longer value is refused.
+ */
 export async function columnTypes(tx: AnyDatabase, table: string): Promise<Map<string, string>> {
   let types = typeCache.get(table)
   if (!types) {
     const result = await sql<{ name: string; type: string }>`
-      select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
+      select attname as name, format_type(atttypid, case when atttypid = 'bpchar'::regtype then atttypmod end) as type from pg_attribute
       where attrelid = ${table}::regclass and attnum > 0 and not attisdropped`.execute(tx)
     types = new Map(result.rows.map((r) => [r.name, r.type]))
     typeCache.set(table, types)

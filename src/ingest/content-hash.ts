@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto'
+import { JsonNumberText } from './record-json.ts'
 
 /**
  * A parsed record's content hash, which tells an unchanged record from an updated one and breaks
@@ -19,6 +20,8 @@ export function contentHash(record: unknown): string {
 }
 
 function canonicalJson(value: unknown): string {
+  // A number kept as written (parseRecordJson) is that number, not an object with a `source`.
+  if (value instanceof JsonNumberText) return value.source
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

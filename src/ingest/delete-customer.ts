@@ -41,8 +41,8 @@ export async function deleteCustomer(
         sms_consent: false,
         attributes: '{}',
         deleted_at: at,
-        // Any later source time loses against a deletion (classify answers stale for this hash).
-        source_updated_at: new Date('9999-12-31T00:00:00Z'),
+        // Any later version loses against a deletion: classify answers stale for this hash.
+        // source_updated_at keeps the source's time of the version that was erased.
         content_hash: deletedContentHash,
       })
       .where('brand_id', '=', brandId)

@@ -190,6 +190,18 @@ describe('every error in the APIErrorResponse shape', () => {
   })
 })
 
+describe('ids in the path', () => {
+  it('answers 404 for an id no record can have (a %00 decodes to NUL), on GET and DELETE, without a 500', async () => {
+    for (const method of ['GET', 'DELETE'] as const) {
+      const body = expectApiError(
+        await app.inject({ method, url: '/v1/brand-a/customers/a%00b', headers: auth() }),
+        404,
+      )
+      expect(body.description).toMatch(/ids are 1-128 of/)
+    }
+  })
+})
+
 describe('GET /healthz', () => {
   it('answers 503 in the APIErrorResponse shape while the database does not answer', async (context) => {
     if (database.current.kind === 'pglite') {

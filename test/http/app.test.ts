@@ -200,6 +200,41 @@ describe('ingestion API', () => {
     expect(reused.json().description).toMatch(/already used for a different request/)
   })
 
+  it('tells a JSON number kept as written from an object that looks like one when hashing a request', async () => {
+    const post = (payload: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/brand-a/products',
+        headers: { ...auth(keyA), 'idempotency-key': 'number-text', 'content-type': 'application/json' },
+        payload,
+      })
+    const first = await post(`[{"id": "SKU-N", "name": "Seife", "price": 1.50, "updated_at": "${at}"}]`)
+    expect(first.json().results).toEqual([{ index: 0, id: 'SKU-N', outcome: 'created' }])
+    const lookalike = await post(
+      `[{"id": "SKU-N", "name": "Seife", "price": {"source": "1.50"}, "updated_at": "${at}"}]`,
+    )
+    expect(lookalike.statusCode).toBe(422)
+    expect(lookalike.headers['idempotent-replayed']).toBeUndefined()
+    expect(lookalike.json().description).toMatch(/already used for a different request/)
+  })
+
+  it('refuses an Idempotency-Key it could not store with 400 naming the header, and stores nothing', async () => {
+    for (const badKey of ['k'.repeat(4_000), 'with space']) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/brand-a/products',
+        headers: { ...auth(keyA), 'idempotency-key': badKey },
+        payload: [{ id: 'SKU-K', name: 'Seife', updated_at: at }],
+      })
+      expect(response.statusCode).toBe(400)
+      expect(response.json().validations).toEqual({
+        'Idempotency-Key': 'must be 1 to 255 visible ASCII characters (no spaces)',
+      })
+    }
+    const stored = await app.inject({ method: 'GET', url: '/v1/brand-a/products/SKU-K', headers: auth(keyA) })
+    expect(stored.statusCode).toBe(404)
+  })
+
   it('answers 429 with Retry-After when a key exceeds its rate limit', async () => {
     const limited = buildApp({ database: database.current.handle, rateLimit: { requests: 2, windowMs: 60_000 } })
     try {

@@ -157,8 +157,9 @@ function branches(schema: JsonSchema | undefined): JsonSchema[] {
   return nested ? nested.flatMap(branches) : [schema]
 }
 
-const typesOf = (schema: JsonSchema | undefined) =>
-  branches(schema).flatMap((b) => (Array.isArray(b.type) ? b.type : b.type === undefined ? [] : [b.type]))
+/** A decimal field: published as a string of at most 12 digits before and 4 after the point. */
+const isDecimal = (schema: JsonSchema | undefined) =>
+  branches(schema).some((b) => b.type === 'string' && b.pattern?.includes('\\d{1,12}(\\.\\d{1,4})?'))
 
 function compare(
   sent: unknown,
@@ -168,10 +169,9 @@ function compare(
   exactKeys: boolean,
 ): string | undefined {
   const differ = () => `${path}: sent ${show(sent)}, read ${show(read)}`
-  // A decimal (string or number) is kept as the same number: "1.50" may not read "1.5" or "1.5000",
-  // but leading zeros and the sign of zero are not kept (docs/ingestion.md).
-  const decimal = typesOf(schema).includes('number') && typesOf(schema).includes('string')
-  if (decimal && typeof sent === 'string' && typeof read === 'string') {
+  // A decimal is kept as the same number with the same digits after the point: "1.50" may not
+  // read "1.5" or "1.5000", but leading zeros and the sign of zero are not kept (docs/ingestion.md).
+  if (isDecimal(schema) && typeof sent === 'string' && typeof read === 'string') {
     return sameDecimal(sent, read) && scaleOf(sent) === scaleOf(read) ? undefined : differ()
   }
   if (sent instanceof RawNumber || typeof sent === 'number') {

@@ -168,7 +168,10 @@ describe('newest wins to the microsecond', () => {
     await outcome(customer('CM-2', '2026-11-21T08:15:52Z', 'before'))
     expect(await deleteCustomer(db(), 'exact', 'CM-2')).toBe('deleted')
     expect(await outcome(customer('CM-2', '9999-12-31T23:59:59.999999Z', 'after'))).toMatchObject({ outcome: 'stale' })
-    expect((await readEntity(db(), 'exact', entities.customers, 'CM-2'))?.entity.first_name).toBeNull()
+    const erased = (await readEntity(db(), 'exact', entities.customers, 'CM-2'))?.entity
+    expect(erased?.first_name).toBeNull()
+    // source_updated_at stays the source's time of the erased version: no stand-in date.
+    expect(erased?.source_updated_at).toBe('2026-11-21T08:15:52.000000Z')
   })
 
   it.each([

@@ -13,7 +13,6 @@ export interface JsonSchema {
   maxLength?: number
   minimum?: number
   maximum?: number
-  multipleOf?: number
   exclusiveMinimum?: number
   exclusiveMaximum?: number
   items?: JsonSchema
@@ -89,18 +88,7 @@ function numberFromSchema(schema: JsonSchema, integer: boolean): fc.Arbitrary<nu
   const min = schema.minimum ?? (schema.exclusiveMinimum === undefined ? -1e12 : schema.exclusiveMinimum + 1e-4)
   const max = schema.maximum ?? (schema.exclusiveMaximum === undefined ? 1e12 : schema.exclusiveMaximum - 1e-4)
   if (integer) return fc.integer({ min: Math.ceil(Math.max(min, -(2 ** 53))), max: Math.floor(Math.min(max, 2 ** 53)) })
-  const step = schema.multipleOf
-  if (step === undefined) return fc.double({ min, max, noNaN: true, noDefaultInfinity: true })
-  // Multiples of the step as JSON writes them: k * step printed with the step's decimals, kept only
-  // when the shortest form of that double is the same decimal (what a JSON encoder will send).
-  const decimals = Math.max(0, -Math.floor(Math.log10(step)))
-  return fc
-    .oneof(
-      fc.integer({ min: -1_000_000, max: 1_000_000 }),
-      fc.bigInt({ min: BigInt(Math.ceil(min / step)), max: BigInt(Math.floor(max / step)) }).map(Number),
-    )
-    .map((k) => Number((k * step).toFixed(decimals)))
-    .filter((n) => n >= min && n <= max && Number.isInteger(Number((n / step).toFixed(6))) && decimalsOf(n) <= decimals)
+  return fc.double({ min, max, noNaN: true, noDefaultInfinity: true })
 }
 
 function objectFromSchema(schema: JsonSchema): fc.Arbitrary<Record<string, unknown>> {
@@ -120,10 +108,4 @@ function objectFromSchema(schema: JsonSchema): fc.Arbitrary<Record<string, unkno
       noNullPrototype: true,
     },
   )
-}
-
-function decimalsOf(n: number): number {
-  const text = String(n)
-  if (/e/i.test(text)) return Number.POSITIVE_INFINITY
-  return text.split('.')[1]?.length ?? 0
 }
