@@ -5,7 +5,8 @@ import { FlexError } from '../errors.ts'
 import { type ApiErrorBody, apiErrorBody } from './api-error.ts'
 import { maxParamLength } from './limits.ts'
 
-export interface ApiErrorResponse {
+/** An error as the API answers it: status, APIErrorResponse body, headers (Retry-After). */
+interface ErrorAnswer {
   status: number
   body: ApiErrorBody
   headers: Record<string, string>
@@ -43,7 +44,7 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest | undefin
  * Any error as the API answers it: a FlexError with its code's HTTP status, a client error raised by
  * Fastify itself with its own status, anything else as a 500 that reveals nothing (it is logged).
  */
-export function apiErrorResponse(error: unknown, request?: FastifyRequest): ApiErrorResponse {
+function errorAnswer(error: unknown, request?: FastifyRequest): ErrorAnswer {
   const known = error instanceof FlexError ? error : fromFastifyError(error as FastifyError, request)
   if (known) {
     const headers: Record<string, string> =
@@ -59,7 +60,7 @@ export function apiErrorResponse(error: unknown, request?: FastifyRequest): ApiE
 
 /** The app's one error handler: every error leaves in the APIErrorResponse shape. */
 export function sendApiError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const response = apiErrorResponse(error, request)
+  const response = errorAnswer(error, request)
   if (response.status >= 500) request.log.error({ err: error }, 'request failed')
   return reply.status(response.status).headers(response.headers).send(response.body)
 }

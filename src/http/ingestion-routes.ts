@@ -9,12 +9,12 @@ import { externalIdPattern } from '../ingest/fields.ts'
 import { ingestBatch } from '../ingest/ingest-records.ts'
 import { readEntity } from '../ingest/read-entity.ts'
 import { parseRecordJson } from '../ingest/record-json.ts'
-import { recordOutcomes } from '../ingest/record-outcome.ts'
+import { type OutcomeName, recordOutcomes } from '../ingest/record-outcome.ts'
 import { waitingReferences } from '../ingest/reference-status.ts'
 import { idempotencyKeyPattern } from './limits.ts'
 
 /** The media types a POST of records may have; the first two are the documented ones. */
-export const recordMediaTypes = ['application/json', 'application/x-ndjson', 'application/jsonl']
+const recordMediaTypes = ['application/json', 'application/x-ndjson', 'application/jsonl']
 
 export interface IngestionRoutesOptions {
   database: DatabaseHandle
@@ -114,10 +114,10 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
     const batch = await ingestBatch(database.db, request.params.brandId, entities[type], body, idempotency)
     const results = batch.outcomes
     if (batch.replayed) reply.header('idempotent-replayed', 'true')
-    const rejected = results.filter((r) => r.outcome === 'rejected').length
-    const summary = Object.fromEntries(recordOutcomes.map((o) => [o, results.filter((r) => r.outcome === o).length]))
+    const summary = Object.fromEntries(recordOutcomes.map((o) => [o, 0])) as Record<OutcomeName, number>
+    for (const result of results) summary[result.outcome]++
     // 200: all stored; 207: some stored, some rejected; 422: none stored.
-    const status = rejected === 0 ? 200 : rejected === results.length ? 422 : 207
+    const status = summary.rejected === 0 ? 200 : summary.rejected === results.length ? 422 : 207
     return reply.status(status).send({ summary, results })
   }
 }

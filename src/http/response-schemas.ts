@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { EntityType } from '../ingest/entity-types.ts'
-import { recordOutcomes } from '../ingest/record-outcome.ts'
+import { type OutcomeName, recordOutcomes, storedOutcomes } from '../ingest/record-outcome.ts'
 
 // What the API answers, as zod schemas: openapi.ts publishes them as JSON Schema, and the tests
 // parse real answers with them (strict objects), so the document cannot drift from the answers.
@@ -125,7 +125,7 @@ export function entityResponse(type: EntityType) {
 const storedOutcome = z.strictObject({
   index: z.int().meta({ description: 'Position of the record in the request, from 0' }),
   id: z.string(),
-  outcome: z.enum(recordOutcomes.filter((o) => o !== 'rejected') as ['created', 'updated', 'unchanged', 'stale']),
+  outcome: z.enum(storedOutcomes),
 })
 
 const rejectedOutcome = z.strictObject({
@@ -145,10 +145,7 @@ export const recordOutcome = z.union([storedOutcome, rejectedOutcome])
 /** POST /v1/{brandId}/{entity}: 200, 207 and 422 (every record rejected) */
 export const postResponse = z.strictObject({
   summary: z.strictObject(
-    Object.fromEntries(recordOutcomes.map((o) => [o, z.int().min(0)])) as Record<
-      (typeof recordOutcomes)[number],
-      z.ZodInt
-    >,
+    Object.fromEntries(recordOutcomes.map((o) => [o, z.int().min(0)])) as Record<OutcomeName, z.ZodInt>,
   ),
   results: z.array(recordOutcome).meta({ description: 'One outcome per record, in request order' }),
 })

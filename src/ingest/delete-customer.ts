@@ -10,7 +10,7 @@ export type DeleteOutcome = 'deleted' | 'already_deleted' | 'not_found'
  * Erases a customer's personal data (contact details, names, birth date, attributes) and marks it
  * deleted; change events name the customer but hold no copy of its data. The row stays, so
  * transactions and events that reference the customer stay valid and resolved. Later updates of a
- * deleted customer are answered as stale (see ingestRecords), so an out-of-order update cannot
+ * deleted customer are answered as stale (classify in store-batch.ts), so an out-of-order update cannot
  * bring the data back.
  */
 export async function deleteCustomer(

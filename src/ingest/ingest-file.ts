@@ -38,9 +38,9 @@ const booleanColumns = new Set(['email_consent', 'sms_consent'])
 
 /**
  * Streams a CSV (header row, one record per row) or NDJSON file, optionally gzipped, into the
- * ingestion engine (ingest-records.ts) in batches. A line that cannot be read or fails validation
- * goes to the rejects file with its line number and reasons; the rest are stored. Memory holds two
- * batches: one being stored, the next being prepared.
+ * ingestion engine (prepareBatch, storeBatch) in batches. A line that cannot be read or fails
+ * validation goes to the rejects file with its line number and reasons; the rest are stored.
+ * Memory holds two batches: one being stored, the next being prepared.
  */
 export async function ingestFile(options: IngestFileOptions): Promise<FileIngestSummary> {
   const summary: FileIngestSummary = {

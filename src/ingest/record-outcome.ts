@@ -1,10 +1,14 @@
-/** What happened to one ingested record; the one list the engine, the API and its OpenAPI document share. */
-export const recordOutcomes = ['created', 'updated', 'unchanged', 'stale', 'rejected'] as const
+/** What happened to a valid record. */
+export const storedOutcomes = ['created', 'updated', 'unchanged', 'stale'] as const
 
+/** What happened to one ingested record; the one list the engine, the API and its OpenAPI document share. */
+export const recordOutcomes = [...storedOutcomes, 'rejected'] as const
+
+export type StoredOutcome = (typeof storedOutcomes)[number]
 export type OutcomeName = (typeof recordOutcomes)[number]
 
 export type RecordOutcome =
-  | { index: number; id: string; outcome: Exclude<OutcomeName, 'rejected'> }
+  | { index: number; id: string; outcome: StoredOutcome }
   | { index: number; id?: string; outcome: 'rejected'; errors: { field: string; message: string }[] }
 
 /**

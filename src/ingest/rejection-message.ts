@@ -18,8 +18,6 @@ const typeNames: Record<string, string> = {
 
 const formatNames: Record<string, string> = {
   email: 'an email address, e.g. zoe@example.com',
-  datetime: 'an ISO 8601 date-time with offset or Z, e.g. 2026-11-21T09:30:00+01:00',
-  date: 'a date YYYY-MM-DD that exists, e.g. 2026-02-28',
 }
 
 /** The error map prepareBatch validates records with (zod's per-parse `error` option). */

@@ -27,7 +27,7 @@ export function compareSourceTimes(a: SourceTime, b: SourceTime): number {
  * Where an instant's fractional digits end (YYYY-MM-DDTHH:MM:SS is 19 characters, a fraction
  * starts with the point at index 19); 20 when it has none.
  */
-export function fractionEnd(value: string): number {
+function fractionEnd(value: string): number {
   if (value.charCodeAt(19) !== 46 /* . */) return 20
   let end = 20
   while (end < value.length && value.charCodeAt(end) >= 48 && value.charCodeAt(end) <= 57) end++

@@ -6,12 +6,12 @@ import { lockBrandForIngest } from './brand-lock.ts'
 import { deletedContentHash } from './content-hash.ts'
 import { earlierOutcomes, type Idempotency, rememberOutcomes } from './idempotency.ts'
 import type { PreparedBatch, PreparedRecord } from './prepare-batch.ts'
-import { type RecordOutcome, storableText } from './record-outcome.ts'
+import { type RecordOutcome, type StoredOutcome, storableText } from './record-outcome.ts'
 import { compareSourceTimes } from './source-time.ts'
 
 /**
- * Stores a prepared batch in one transaction (see ingestRecords), optionally under an idempotency
- * key.
+ * Stores a prepared batch in one transaction, optionally under an idempotency key. The rules are
+ * those ingestRecords describes; classify below decides each record.
  */
 export async function storeBatch(
   db: Kysely<Database>,
@@ -108,7 +108,8 @@ function isRefusedData(error: unknown): error is Error & { code: string } {
 /**
  * writeChanges under a savepoint; when the database refuses the data, rolls back to it and tries
  * each half in turn, down to the single records it refuses, which are left out (in `refused`,
- * with the database's reason). k refused records of n cost about 2k log2(n) extra attempts.
+ * with the database's reason). k refused records of n cost about 2k log2(n) extra attempts. The
+ * first call starts with the halves: the whole set has just been refused.
  */
 async function writeIsolatingRefusals(
   tx: AnyTransaction,
@@ -116,7 +117,14 @@ async function writeIsolatingRefusals(
   batch: PreparedBatch,
   changed: Changed[],
   refused: Map<Changed, string>,
+  knownRefused = true,
 ): Promise<void> {
+  if (knownRefused && changed.length > 1) {
+    const half = Math.ceil(changed.length / 2)
+    await writeIsolatingRefusals(tx, brandId, batch, changed.slice(0, half), refused, false)
+    await writeIsolatingRefusals(tx, brandId, batch, changed.slice(half), refused, false)
+    return
+  }
   await sql`savepoint flex_refusals`.execute(tx)
   try {
     await writeChanges(tx, brandId, batch, changed)
@@ -132,9 +140,7 @@ async function writeIsolatingRefusals(
       return
     }
   }
-  const half = Math.ceil(changed.length / 2)
-  await writeIsolatingRefusals(tx, brandId, batch, changed.slice(0, half), refused)
-  await writeIsolatingRefusals(tx, brandId, batch, changed.slice(half), refused)
+  await writeIsolatingRefusals(tx, brandId, batch, changed, refused, true)
 }
 
 function sortByIndex(outcomes: RecordOutcome[]): RecordOutcome[] {
@@ -149,10 +155,7 @@ interface StoredVersion {
   content_hash: string | null
 }
 
-function classify(
-  existing: StoredVersion | undefined,
-  record: PreparedRecord,
-): 'created' | 'updated' | 'unchanged' | 'stale' {
+function classify(existing: StoredVersion | undefined, record: PreparedRecord): StoredOutcome {
   if (!existing) return 'created'
   if (existing.content_hash === deletedContentHash) return 'stale'
   if (existing.source_ms === null) return 'updated'
@@ -165,7 +168,7 @@ function classify(
 
 interface Changed {
   record: PreparedRecord
-  outcome: 'created' | 'updated'
+  outcome: Extract<StoredOutcome, 'created' | 'updated'>
 }
 
 /**
