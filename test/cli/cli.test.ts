@@ -1,10 +1,11 @@
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { commands } from '../../src/cli/main.ts'
+import { startFlex } from '../support/flex-process.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
 const bin = fileURLToPath(new URL('../../bin/flex.js', import.meta.url))
@@ -324,22 +325,16 @@ describe('flex CLI', () => {
     expect((await flex(['migrate'], env)).code).toBe(0)
     expect((await flex(['brands', 'add', 'sched', '--timezone', 'Pacific/Auckland'], env)).code).toBe(0)
     const dest = await mkdtemp(path.join(tmpdir(), 'flex-schedule-'))
-    const child = spawn(process.execPath, ['--max-semi-space-size=16', bin, 'schedule', '--dest', dest], {
-      env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
-    })
-    let stderr = ''
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-    const deadline = Date.now() + 30_000
-    while (!stderr.includes('"action":"exported"') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100))
+    const schedule = startFlex(['schedule', '--dest', dest], { env })
+    try {
+      await schedule.waitFor('the first tick to export the due day', () =>
+        schedule.stderr().includes('"action":"exported"'),
+      )
+    } finally {
+      expect(await schedule.stop('SIGTERM')).toBe(0)
     }
-    expect(stderr).toContain('"action":"exported"')
-    child.kill('SIGTERM')
-    expect(await exited).toBe(0)
-    expect(stderr).toContain('stopping: waiting for a running export to finish')
+    expect(schedule.stderr()).toContain('stopping: waiting for a running export to finish')
+    expect(schedule.stderr()).toContain('"signal":"SIGTERM"')
     const runs = JSON.parse((await flex(['runs', '--brand', 'sched', '--json'], env)).stdout)
     expect(runs).toEqual([expect.objectContaining({ status: 'succeeded', trigger: 'schedule' })])
   })
