@@ -30,8 +30,12 @@ const controlCharacters = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]
 export function text(maxLength: number) {
   return z
     .string()
-    .max(maxLength)
     .superRefine((value, context) => {
+      // Characters as JSON Schema's maxLength and PostgreSQL count them: code points, so a 4-byte
+      // character (two UTF-16 units) counts once. Only a string longer in units can be too long.
+      if (value.length > maxLength && codePoints(value) > maxLength) {
+        context.addIssue({ code: 'custom', input: value, message: `must have at most ${maxLength} characters` })
+      }
       if (controlCharacters.test(value)) {
         context.addIssue({ code: 'custom', input: value, message: 'must not contain control characters' })
       } else if (!value.isWellFormed()) {
@@ -43,6 +47,13 @@ export function text(maxLength: number) {
         })
       }
     })
+    .meta({ maxLength })
+}
+
+function codePoints(value: string): number {
+  let count = 0
+  for (const _ of value) count++
+  return count
 }
 
 // A real calendar date from 0001-01-01 to 9999-12-31 (PostgreSQL has no year 0: 1 BC precedes

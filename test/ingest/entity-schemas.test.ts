@@ -29,6 +29,13 @@ function problems(entity: keyof typeof entitySchemas, record: unknown): string[]
 }
 
 describe('ingestion entity schemas', () => {
+  it('count characters as JSON Schema does, by code point: 200 four-byte characters fit a 200-character name', () => {
+    expect(problems('groups', { ...valid.groups, name: '😀'.repeat(200) })).toEqual([])
+    expect(problems('groups', { ...valid.groups, name: '😀'.repeat(201) })).toEqual([
+      'name: must have at most 200 characters',
+    ])
+  })
+
   it.each(Object.keys(valid) as (keyof typeof valid)[])('accept a valid %s record', (entity) => {
     expect(problems(entity, valid[entity])).toEqual([])
   })

@@ -35,11 +35,13 @@ const textCharacter = fc.oneof(
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the documented rule is about control characters
 const controlCharacter = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/
 
+const inRange = (n: number, min: number, max: number) => n >= min && n <= max
+
 function freeText(minLength: number, maxLength: number): fc.Arbitrary<string> {
   return fc
     .array(textCharacter, { minLength, maxLength: Math.min(maxLength, 40) })
     .map((parts) => parts.join(''))
-    .filter((s) => s.length >= minLength && s.length <= maxLength && !controlCharacter.test(s) && s.isWellFormed())
+    .filter((s) => inRange([...s].length, minLength, maxLength) && !controlCharacter.test(s) && s.isWellFormed())
 }
 
 /**
@@ -78,7 +80,8 @@ export function arbitraryFromSchema(schema: JsonSchema): fc.Arbitrary<unknown> {
 function stringFromSchema(schema: JsonSchema): fc.Arbitrary<string> {
   const min = schema.minLength ?? 0
   const max = schema.maxLength ?? 200
-  const inLength = (s: string) => s.length >= min && s.length <= max
+  // JSON Schema counts characters (code points), not UTF-16 units.
+  const inLength = (s: string) => inRange([...s].length, min, max)
   if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern)).filter(inLength)
   if (schema.format === 'email') return fc.emailAddress().filter(inLength)
   return freeText(min, max)
