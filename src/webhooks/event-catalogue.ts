@@ -125,7 +125,7 @@ export const eventCatalogue: readonly EventTypeDefinition[] = [
     type: 'EXPORTS.DAILY.COMPLETED',
     source: 'exports',
     description:
-      "A brand-day's export is complete: the platform sends it when the day's manifest is written (flex export, flex schedule)",
+      "A brand-day's export is complete: the platform sends it when the day's manifest is written (flex export, flex backfill, flex schedule)",
     data: exportCompletedData,
     example: exportCompletedExample,
   },

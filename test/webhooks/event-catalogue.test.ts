@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { manifestSchema } from '../../src/exports/manifest.ts'
@@ -148,5 +149,35 @@ describe('the event envelope', () => {
     const { brandId: _brand, ...withoutBrand } = body
     expect(envelope.safeParse(withoutBrand).success).toBe(false)
     expect(envelope.safeParse({ ...body, extra: 1 }).success).toBe(false)
+  })
+})
+
+describe('docs/webhooks.md, its event types section', async () => {
+  const doc = await readFile(new URL('../../docs/webhooks.md', import.meta.url), 'utf8')
+  const section = doc.slice(doc.indexOf('\n## Event types\n')).split(/\n## (?!Event types)/)[0] ?? ''
+
+  it('lists every catalogue type with its source and description, and nothing else', () => {
+    const table = section.split('\n### ').find((part) => part.startsWith('The types\n')) ?? ''
+    const rows = [...table.matchAll(/^\| `([^`]+)` *\| (\w+) *\| (.+?) *\|$/gm)].map(
+      ([, type, source, description]) => ({
+        type,
+        source,
+        description: description?.replaceAll('\\|', '|'),
+      }),
+    )
+    expect(rows).toEqual(eventCatalogue.map(({ type, source, description }) => ({ type, source, description })))
+  })
+
+  it('shows an example body for each source, each valid against the envelope and its type', () => {
+    const bodies = [...section.matchAll(/```json\n([\s\S]*?)\n```/g)].map(([, json]) => JSON.parse(json ?? ''))
+    const sources = new Set<string>()
+    for (const body of bodies) {
+      const entry = eventType(body.type)
+      expect(entry, body.type).toBeDefined()
+      sources.add(entry?.source ?? '')
+      const parsed = eventEnvelope(entry?.data ?? z.never()).safeParse(body)
+      expect(parsed.error, body.type).toBeUndefined()
+    }
+    expect([...sources].sort()).toEqual(['exports', 'ingestion', 'upstream'])
   })
 })
