@@ -5,10 +5,16 @@ import { fileURLToPath } from 'node:url'
 import { publishedSchemaFiles } from '../src/exports/published-schemas.ts'
 import { openApiDocument } from '../src/http/openapi.ts'
 import { ingestSchemaFiles } from '../src/ingest/published-schemas.ts'
+import { webhookSchemaFiles } from '../src/webhooks/published-schemas.ts'
 
 const root = fileURLToPath(new URL('../schemas/', import.meta.url))
 const openApi: [string, string] = ['openapi.json', `${JSON.stringify(openApiDocument(), null, 2)}\n`]
-for (const [relative, contents] of [...publishedSchemaFiles(), ...ingestSchemaFiles(), openApi]) {
+for (const [relative, contents] of [
+  ...publishedSchemaFiles(),
+  ...ingestSchemaFiles(),
+  ...webhookSchemaFiles(),
+  openApi,
+]) {
   const target = path.join(root, relative)
   await mkdir(path.dirname(target), { recursive: true })
   await writeFile(target, contents)

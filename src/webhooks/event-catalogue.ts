@@ -1,4 +1,18 @@
+import type { z } from 'zod'
 import { entities } from '../ingest/entities/index.ts'
+import {
+  changedEntityData,
+  changedEntityExamples,
+  deletedEntityData,
+  exportCompletedData,
+  exportCompletedExample,
+  orderEventData,
+  orderEventExample,
+  receiptData,
+  receiptExample,
+  smsReceiptData,
+  smsReceiptExample,
+} from './event-payloads.ts'
 
 /**
  * Every event type a webhook can subscribe to. Types are hierarchical, dot-separated:
@@ -9,63 +23,125 @@ export interface EventTypeDefinition {
   readonly type: string
   /** Who produces it: a brand's upstream systems (POST /v1/{brandId}/events), ingestion, exports. */
   readonly source: 'upstream' | 'ingestion' | 'exports'
+  /** What happened, and who sends it. */
   readonly description: string
+  /** The shape of the envelope's `data`. */
+  readonly data: z.ZodType
+  /** An example `data`, valid against `data`. */
+  readonly example: unknown
 }
 
-// Seed 002's enum (the flexEngage Webhooks API): published by the brand's upstream systems.
-const upstreamTypes = [
-  'NOTIFICATION.SMS.RECEIPT',
-  'ORDER_EVENTS.OMS.ORDER_CONFIRMED',
-  'ORDER_EVENTS.OMS.ORDER_SHIPPED',
-  'ORDER_EVENTS.OMS.ORDER_CANCELLED',
-  'ORDER_EVENTS.OMS.ORDER_FTC_DELAYED',
-  'ORDER_EVENTS.OMS.ORDER_RETURN_RECEIVED',
-  'ORDER_EVENTS.OMS.ORDER_RETURN_REQUESTED',
-  'ORDER_EVENTS.OMS.ORDER_BACK_ORDERED',
-  'ORDER_EVENTS.OMS.ORDER_COMPLETED',
-  'ORDER_EVENTS.OMS.ORDER_CREDIT_ISSUED',
-  'ORDER_EVENTS.OMS.ORDER_PICKUP_READY',
-  'ORDER_EVENTS.OMS.ORDER_PICKUP_COMPLETED',
-  'ORDER_EVENTS.OMS.ORDER_PICKUP_REMINDED',
-  'ORDER_EVENTS.OMS.ORDER_PICKUP_SHOPPER_ARRIVED',
-  'ORDER_EVENTS.OMS.ORDER_PICKUP_SHOPPER_CONFIRMED',
-  'ORDER_EVENTS.OMS.ORDER_PICKUP_SHOPPER_IN_TRANSIT',
-  'ORDER_EVENTS.OMS.ORDER_PICKUP_DELAYED',
-  'ORDER_EVENTS.OMS.ORDER_SHIPMENT_UPDATED',
-  'ORDER_EVENTS.OMS.UNKNOWN',
-  'ORDER_EVENTS.TRACKING.SHIPMENT_PRE_TRANSIT',
-  'ORDER_EVENTS.TRACKING.SHIPMENT_IN_TRANSIT',
-  'ORDER_EVENTS.TRACKING.SHIPMENT_OUT_FOR_DELIVERY',
-  'ORDER_EVENTS.TRACKING.SHIPMENT_DELIVERED',
-  'ORDER_EVENTS.TRACKING.SHIPMENT_AVAILABLE_FOR_PICKUP',
-  'ORDER_EVENTS.TRACKING.SHIPMENT_RETURNED_TO_SENDER',
-  'ORDER_EVENTS.TRACKING.SHIPMENT_FAILURE',
-  'ORDER_EVENTS.TRACKING.UNKNOWN',
-  'RECEIPTS',
-] as const
+// Seed 002's enum (the flexEngage Webhooks API), with what each means: published by the brand's
+// upstream systems through POST /v1/{brandId}/events.
+const orderManagementTypes = {
+  ORDER_CONFIRMED: 'an order was confirmed',
+  ORDER_SHIPPED: 'an order, or part of it, was shipped',
+  ORDER_CANCELLED: 'an order was cancelled',
+  ORDER_FTC_DELAYED: 'an order is delayed (a US FTC delay notice is due)',
+  ORDER_RETURN_RECEIVED: 'a return was received',
+  ORDER_RETURN_REQUESTED: 'a return was requested',
+  ORDER_BACK_ORDERED: 'an order item was back-ordered',
+  ORDER_COMPLETED: 'an order was completed',
+  ORDER_CREDIT_ISSUED: 'a credit or refund was issued for an order',
+  ORDER_PICKUP_READY: 'an order is ready for pickup in store',
+  ORDER_PICKUP_COMPLETED: 'an order was picked up',
+  ORDER_PICKUP_REMINDED: 'the shopper was reminded to pick up an order',
+  ORDER_PICKUP_SHOPPER_ARRIVED: 'the shopper arrived to pick up an order',
+  ORDER_PICKUP_SHOPPER_CONFIRMED: 'the shopper confirmed a pickup',
+  ORDER_PICKUP_SHOPPER_IN_TRANSIT: 'the shopper is on the way to pick up an order',
+  ORDER_PICKUP_DELAYED: 'a pickup is delayed',
+  ORDER_SHIPMENT_UPDATED: "an order's shipment changed",
+  UNKNOWN: 'an order management event of no other type',
+} as const
+
+const trackingTypes = {
+  SHIPMENT_PRE_TRANSIT: 'a shipment label exists, the carrier does not have it yet',
+  SHIPMENT_IN_TRANSIT: 'a shipment is on its way',
+  SHIPMENT_OUT_FOR_DELIVERY: 'a shipment is out for delivery',
+  SHIPMENT_DELIVERED: 'a shipment was delivered',
+  SHIPMENT_AVAILABLE_FOR_PICKUP: 'a shipment waits at a pickup point',
+  SHIPMENT_RETURNED_TO_SENDER: 'a shipment is going back to the sender',
+  SHIPMENT_FAILURE: 'a delivery attempt failed',
+  UNKNOWN: 'a carrier tracking event of no other type',
+} as const
+
+const upstream = (type: string, description: string, data: z.ZodType, example: unknown): EventTypeDefinition => ({
+  type,
+  source: 'upstream',
+  description,
+  data,
+  example,
+})
+
+const changes = { CREATED: 'created', UPDATED: 'changed' } as const
 
 /** The catalogue: seed 002's types, the ingestion change events, and the export-completed event. */
 export const eventCatalogue: readonly EventTypeDefinition[] = [
-  ...upstreamTypes.map((type) => ({
-    type,
-    source: 'upstream' as const,
-    description: `${type}, published by the brand's own systems through POST /v1/{brandId}/events`,
-  })),
-  ...Object.values(entities).flatMap((entity) =>
-    (entity.type === 'customers' ? ['CREATED', 'UPDATED', 'DELETED'] : ['CREATED', 'UPDATED']).map((change) => ({
+  upstream(
+    'NOTIFICATION.SMS.RECEIPT',
+    "An SMS's delivery receipt; the brand's SMS gateway sends it",
+    smsReceiptData,
+    smsReceiptExample,
+  ),
+  ...Object.entries(orderManagementTypes).map(([name, what]) =>
+    upstream(
+      `ORDER_EVENTS.OMS.${name}`,
+      `${capitalised(what)}; the brand's order management system sends it`,
+      orderEventData,
+      orderEventExample,
+    ),
+  ),
+  ...Object.entries(trackingTypes).map(([name, what]) =>
+    upstream(
+      `ORDER_EVENTS.TRACKING.${name}`,
+      `${capitalised(what)}; the brand's carrier tracking integration sends it`,
+      orderEventData,
+      orderEventExample,
+    ),
+  ),
+  upstream('RECEIPTS', "A receipt was issued; the brand's point of sale sends it", receiptData, receiptExample),
+  ...Object.values(entities).flatMap((entity): EventTypeDefinition[] => [
+    ...Object.entries(changes).map(([change, what]) => ({
       type: `${entity.eventPrefix}.${change}`,
       source: 'ingestion' as const,
-      description: `A ${entity.type} record was ${change.toLowerCase()} through ingestion`,
+      description: `A ${entity.type} record was ${what} through ingestion (API or file); data is the entity as stored`,
+      data: changedEntityData,
+      example: changedEntityExamples[entity.type],
     })),
-  ),
+    // Only customers are erased (DELETE /v1/{brandId}/customers/{id}); other entities are never deleted.
+    ...(entity.type === 'customers'
+      ? [
+          {
+            type: `${entity.eventPrefix}.DELETED`,
+            source: 'ingestion' as const,
+            description: 'A customer was erased (DELETE /v1/{brandId}/customers/{id}); data is its id only',
+            data: deletedEntityData,
+            example: { id: 'C-1001' },
+          },
+        ]
+      : []),
+  ]),
   {
     type: 'EXPORTS.DAILY.COMPLETED',
     source: 'exports',
-    description: "A brand-day's export is complete: its manifest is written",
+    description:
+      "A brand-day's export is complete: the platform sends it when the day's manifest is written (flex export, flex backfill, flex schedule)",
+    data: exportCompletedData,
+    example: exportCompletedExample,
   },
 ]
 
-const knownTypes = new Set(eventCatalogue.map((e) => e.type))
+function capitalised(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`
+}
+
+/** The catalogue's definition of a type, or undefined when it is not a type (a prefix, or unknown). */
+export function eventType(type: string): EventTypeDefinition | undefined {
+  return byType.get(type)
+}
+
+const byType = new Map(eventCatalogue.map((e) => [e.type, e]))
+const knownTypes = new Set(byType.keys())
 
 /** Whether a subscription (a type, or a prefix of types) covers an event type. */
 export function subscriptionCovers(subscription: string, eventType: string): boolean {

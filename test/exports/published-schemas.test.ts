@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { exportFiles } from '../../src/exports/files/index.ts'
 import { bigQuerySchema, jsonSchema, publishedSchemaFiles } from '../../src/exports/published-schemas.ts'
 import { ingestSchemaFiles } from '../../src/ingest/published-schemas.ts'
+import { webhookSchemaFiles } from '../../src/webhooks/published-schemas.ts'
 
 const schemasDir = fileURLToPath(new URL('../../schemas/', import.meta.url))
 
@@ -23,6 +24,15 @@ describe('published schemas', () => {
       expect(await readFile(`${schemasDir}${relative}`, 'utf8'), relative).toBe(contents)
     }
     const committed = (await readdir(`${schemasDir}ingest`)).map((name) => `ingest/${name}`).sort()
+    expect(committed).toEqual([...expected.keys()].sort())
+  })
+
+  it('match the committed webhook event catalogue in schemas/webhooks/', async () => {
+    const expected = webhookSchemaFiles()
+    for (const [relative, contents] of expected) {
+      expect(await readFile(`${schemasDir}${relative}`, 'utf8'), relative).toBe(contents)
+    }
+    const committed = (await readdir(`${schemasDir}webhooks`)).map((name) => `webhooks/${name}`).sort()
     expect(committed).toEqual([...expected.keys()].sort())
   })
 
