@@ -8,7 +8,7 @@ export const serveCommand = defineCommand({
   summary: 'run the ingestion HTTP API (port from PORT, default 8080)',
   help: `Usage: flex serve
 
-Serves the ingestion API (docs/ingestion.md) on 0.0.0.0:$PORT (default 8080) until SIGTERM or
+Serves the ingestion API (docs/ingestion.md) and the webhooks API (docs/webhooks.md) on 0.0.0.0:$PORT (default 8080) until SIGTERM or
 SIGINT, then finishes the requests in flight and exits 0. Exits 2 when the port is taken.`,
   options: {},
   async run(_args, context) {
