@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { touchTrigger } from './0001_brands_and_entities.ts'
 
 // Webhooks: a brand's HTTPS endpoint and the event types (or prefixes of types) it receives.
 // `event_types` is stored sorted and without repeats, so "the same set in any order" is an equality
@@ -20,6 +21,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addUniqueConstraint('webhooks_brand_endpoint_events_key', ['brand_id', 'endpoint', 'event_types'])
     .execute()
+  // Any change (the API's enable/disable, the delivery worker's disabling later) moves updated_at.
+  await touchTrigger(db, 'webhooks')
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

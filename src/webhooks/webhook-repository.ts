@@ -121,7 +121,10 @@ export async function findWebhook(db: Kysely<Database>, brandId: string, id: str
   return row && toWebhook(row)
 }
 
-/** Turns the webhook on or off; turning it on clears the reason the platform had disabled it for. */
+/**
+ * Turns the webhook on or off; turning it on clears the reason the platform had disabled it for.
+ * updated_at moves by the table's trigger.
+ */
 export async function setWebhookEnabled(
   db: Kysely<Database>,
   brandId: string,
@@ -130,7 +133,7 @@ export async function setWebhookEnabled(
 ): Promise<boolean> {
   const result = await db
     .updateTable('webhooks')
-    .set({ enabled, updated_at: new Date(), ...(enabled ? { disabled_reason: null } : {}) })
+    .set({ enabled, ...(enabled ? { disabled_reason: null } : {}) })
     .where('brand_id', '=', brandId)
     .where('id', '=', id)
     .executeTakeFirst()
