@@ -29,6 +29,9 @@ interface WebhookParams extends BrandParams {
   id: string
 }
 
+/** A webhook request is a few hundred bytes; this leaves room for 100 events and 20 headers. */
+export const webhookBodyLimit = 64 * 1024
+
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
@@ -68,22 +71,26 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     )
   })
 
-  app.post<{ Params: BrandParams; Body: unknown }>('/:brandId/webhooks', async (request, reply) => {
-    const { brandId } = request.params
-    const webhook = parseWebhookRequest(request.body, allowedNetworks)
-    const result = await createWebhook(db, brandId, webhook)
-    if ('duplicate' in result) {
-      throw new FlexError(
-        'WEBHOOK_EXISTS',
-        `A webhook for endpoint: ${webhook.endpoint} and eventTypes: ${JSON.stringify(result.events)} already exists`,
-      )
-    }
-    request.log.info({ brandId, webhookId: result.created.id, endpoint: webhook.endpoint }, 'webhook created')
-    return reply
-      .status(201)
-      .header('location', `/v1/${encodeURIComponent(brandId)}/webhooks/${result.created.id}`)
-      .send({ ...answer(result.created), secret: result.secret })
-  })
+  app.post<{ Params: BrandParams; Body: unknown }>(
+    '/:brandId/webhooks',
+    { bodyLimit: webhookBodyLimit },
+    async (request, reply) => {
+      const { brandId } = request.params
+      const webhook = parseWebhookRequest(request.body, allowedNetworks)
+      const result = await createWebhook(db, brandId, webhook)
+      if ('duplicate' in result) {
+        throw new FlexError(
+          'WEBHOOK_EXISTS',
+          `A webhook for endpoint: ${webhook.endpoint} and eventTypes: ${JSON.stringify(result.events)} already exists`,
+        )
+      }
+      request.log.info({ brandId, webhookId: result.created.id, endpoint: webhook.endpoint }, 'webhook created')
+      return reply
+        .status(201)
+        .header('location', `/v1/${encodeURIComponent(brandId)}/webhooks/${result.created.id}`)
+        .send({ ...answer(result.created), secret: result.secret })
+    },
+  )
 
   app.get<{ Params: BrandParams }>('/:brandId/webhooks', async (request) => {
     const webhooks = await listWebhooks(db, request.params.brandId)
@@ -101,13 +108,17 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     return answer(found(await findIfUuid(brandId, id), brandId, id))
   })
 
-  app.patch<{ Params: WebhookParams; Body: unknown }>('/:brandId/webhooks/:id', async (request, reply) => {
-    const { brandId, id } = request.params
-    const enabled = parseWebhookPatch(request.body)
-    if (!uuidPattern.test(id) || !(await setWebhookEnabled(db, brandId, id, enabled))) notFound(brandId, id)
-    request.log.info({ brandId, webhookId: id, enabled }, enabled ? 'webhook enabled' : 'webhook disabled')
-    return reply.status(204).send()
-  })
+  app.patch<{ Params: WebhookParams; Body: unknown }>(
+    '/:brandId/webhooks/:id',
+    { bodyLimit: webhookBodyLimit },
+    async (request, reply) => {
+      const { brandId, id } = request.params
+      const enabled = parseWebhookPatch(request.body)
+      if (!uuidPattern.test(id) || !(await setWebhookEnabled(db, brandId, id, enabled))) notFound(brandId, id)
+      request.log.info({ brandId, webhookId: id, enabled }, enabled ? 'webhook enabled' : 'webhook disabled')
+      return reply.status(204).send()
+    },
+  )
 
   app.delete<{ Params: WebhookParams }>('/:brandId/webhooks/:id', async (request, reply) => {
     const { brandId, id } = request.params

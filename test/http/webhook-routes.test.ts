@@ -307,3 +307,27 @@ describe('brand isolation', () => {
     expectError(foreign, 403, '/v1/{brandId}/webhooks/{id}', 'GET')
   })
 })
+
+describe('limits shared with the ingestion API', () => {
+  it('answers 429 with Retry-After once a key has used its requests, and 413 for a body over 64 KiB', async () => {
+    const { db } = database.current.handle
+    await addBrand(db, 'brand-limited', 'UTC')
+    const key = (await createApiKey(db, 'brand-limited')).key
+    const limited = buildApp({ database: database.current.handle, rateLimit: { requests: 2, windowMs: 60_000 } })
+    try {
+      const big = await limited.inject({
+        method: 'POST',
+        url: '/v1/brand-limited/webhooks',
+        headers: auth(key),
+        payload: { endpoint: 'https://example.com/big', events: ['RECEIPTS'], headers: { X: 'a'.repeat(70_000) } },
+      })
+      expectError(big, 413, '/v1/{brandId}/webhooks', 'POST')
+      await limited.inject({ method: 'GET', url: '/v1/brand-limited/webhooks', headers: auth(key) })
+      const refused = await limited.inject({ method: 'GET', url: '/v1/brand-limited/webhooks', headers: auth(key) })
+      expectError(refused, 429, '/v1/{brandId}/webhooks', 'GET')
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
+    } finally {
+      await limited.close()
+    }
+  })
+})
