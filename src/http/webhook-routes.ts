@@ -84,7 +84,9 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
           `A webhook for endpoint: ${webhook.endpoint} and eventTypes: ${JSON.stringify(result.events)} already exists`,
         )
       }
-      request.log.info({ brandId, webhookId: result.created.id, endpoint: webhook.endpoint }, 'webhook created')
+      // The host only: an endpoint's path or query may carry a receiver's token, and secrets stay out of logs.
+      const host = new URL(webhook.endpoint).host
+      request.log.info({ brandId, webhookId: result.created.id, host }, 'webhook created')
       return reply
         .status(201)
         .header('location', `/v1/${encodeURIComponent(brandId)}/webhooks/${result.created.id}`)

@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { z } from 'zod'
 import { createApiKey } from '../../src/apikeys/api-key-repository.ts'
@@ -328,6 +330,39 @@ describe('limits shared with the ingestion API', () => {
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
     } finally {
       await limited.close()
+    }
+  })
+})
+
+describe('logs', () => {
+  it('name a created webhook by id and host, never its secret, custom header values or the endpoint’s query', async () => {
+    const lines: string[] = []
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk))
+        done()
+      },
+    })
+    const logged = buildApp({ database: database.current.handle, log: pino({ level: 'info' }, sink) })
+    try {
+      const created = await logged.inject({
+        method: 'POST',
+        url: '/v1/brand-a/webhooks',
+        headers: auth(),
+        payload: {
+          endpoint: 'https://example.com/logged?token=tok-123',
+          events: ['RECEIPTS'],
+          headers: { 'X-Shared-Secret': 'hdr-456' },
+        },
+      })
+      expect(created.statusCode).toBe(201)
+      const { id, secret } = created.json() as { id: string; secret: string }
+      const log = lines.join('')
+      expect(log).toContain(id)
+      expect(log).toContain('example.com')
+      for (const hidden of [secret, 'tok-123', 'hdr-456']) expect(log).not.toContain(hidden)
+    } finally {
+      await logged.close()
     }
   })
 })
