@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseCidr } from './webhooks/endpoint-url.ts'
 
 // Every setting the platform reads from the environment, with its default. Empty strings count
 // as unset, so `FOO= flex ...` falls back to the default rather than failing validation. Each
@@ -56,6 +57,27 @@ const configSchema = z.object({
   ),
   /** Port `flex serve` listens on. */
   PORT: z.preprocess(emptyAsUnset, z.coerce.number(port).int(port).min(0, port).max(65_535, port).default(8080)),
+  /**
+   * Networks (comma-separated CIDRs, e.g. 127.0.0.0/8,::1/128) that webhooks may be delivered to
+   * although they are not public, plain http included. Unset: public https endpoints only.
+   */
+  FLEX_WEBHOOK_ALLOW_NETWORKS: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .default('')
+      .transform((text, context) => {
+        const cidrs = text
+          .split(',')
+          .map((cidr) => cidr.trim())
+          .filter((cidr) => cidr !== '')
+        for (const cidr of cidrs) {
+          const parsed = parseCidr(cidr)
+          if (typeof parsed === 'string') context.addIssue({ code: 'custom', message: `expected CIDRs: ${parsed}` })
+        }
+        return cidrs
+      }),
+  ),
   /** pino level: trace, debug, info, warn, error, fatal or silent. */
   LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(logLevels, expecting(`one of ${logLevels.join(', ')}`)).default('info')),
 })

@@ -82,6 +82,16 @@ export const errorCodes = {
     httpStatus: 422,
     summary: 'the request body is not an array of records',
   },
+  INVALID_WEBHOOK: {
+    exitCode: exitCodes.usage,
+    httpStatus: 422,
+    summary: 'a webhook request breaks a rule (endpoint, events, enabled, headers)',
+  },
+  WEBHOOK_EXISTS: {
+    exitCode: exitCodes.usage,
+    httpStatus: 409,
+    summary: 'the brand already has a webhook for that endpoint and that set of event types',
+  },
   RATE_LIMITED: { exitCode: exitCodes.failure, httpStatus: 429, summary: 'an API key made too many requests' },
 } as const satisfies Record<string, ErrorDefinition>
 

@@ -8,7 +8,7 @@ export const serveCommand = defineCommand({
   summary: 'run the ingestion HTTP API (port from PORT, default 8080)',
   help: `Usage: flex serve
 
-Serves the ingestion API (docs/ingestion.md) on 0.0.0.0:$PORT (default 8080) until SIGTERM or
+Serves the ingestion API (docs/ingestion.md) and the webhooks API (docs/webhooks.md) on 0.0.0.0:$PORT (default 8080) until SIGTERM or
 SIGINT, then finishes the requests in flight and exits 0. Exits 2 when the port is taken.`,
   options: {},
   async run(_args, context) {
@@ -16,7 +16,11 @@ SIGINT, then finishes the requests in flight and exits 0. Exits 2 when the port 
     return withDatabase(context, async (database) => {
       // Listening for the signals before the port opens, so that none arrives unhandled.
       const signal = Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')])
-      const app = buildApp({ database, log: context.log })
+      const app = buildApp({
+        database,
+        log: context.log,
+        webhookAllowNetworks: context.config.FLEX_WEBHOOK_ALLOW_NETWORKS,
+      })
       try {
         await app.listen({ host: '0.0.0.0', port })
       } catch (error) {

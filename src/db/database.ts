@@ -238,6 +238,21 @@ export interface IdempotencyKeysTable {
   created_at: ColumnType<Date, Date | string | undefined, never>
 }
 
+export interface WebhooksTable extends Tracked {
+  id: string
+  brand_id: string
+  endpoint: string
+  /** Sorted, without repeats: the same set in any order is the same value. */
+  event_types: string[]
+  enabled: Generated<boolean>
+  /** `whsec_` + base64 of 32 random bytes (Standard Webhooks). */
+  signing_secret: string
+  /** Header name -> value, sent with every delivery to this webhook. */
+  headers: ColumnType<Record<string, string>, string | undefined, string>
+  /** Why the platform disabled it (410 Gone, days without success); null when enabled or disabled by the brand. */
+  disabled_reason: ColumnType<string | null, string | null | undefined, string | null>
+}
+
 export interface Database {
   brands: BrandsTable
   customers: CustomersTable
@@ -259,6 +274,7 @@ export interface Database {
   api_keys: ApiKeysTable
   idempotency_keys: IdempotencyKeysTable
   request_signatures: RequestSignaturesTable
+  webhooks: WebhooksTable
 }
 
 export type Brand = Selectable<BrandsTable>

@@ -3,11 +3,13 @@ import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
 import { entityTypes } from '../ingest/entity-types.ts'
 import type { Logger } from '../logger.ts'
+import { AllowedNetworks } from '../webhooks/endpoint-url.ts'
 import { apiKeyAuth, authenticate } from './api-key-auth.ts'
 import { sendApiError, sendClientError } from './error-handler.ts'
 import { ingestionRoutes } from './ingestion-routes.ts'
 import { defaultBodyLimit, defaultMaxRecords, maxParamLength } from './limits.ts'
 import { openApiDocument } from './openapi.ts'
+import { webhookRoutes } from './webhook-routes.ts'
 
 export interface AppOptions {
   database: DatabaseHandle
@@ -18,13 +20,15 @@ export interface AppOptions {
   bodyLimit?: number
   /** Requests each API key may make per window; more get 429 with Retry-After. */
   rateLimit?: { requests: number; windowMs: number }
+  /** CIDRs that webhook endpoints may point into although not public (FLEX_WEBHOOK_ALLOW_NETWORKS). */
+  webhookAllowNetworks?: readonly string[]
 }
 
 /**
  * The HTTP API. Built here, started by `flex serve`; tests drive it with inject().
  *   GET /healthz, /openapi.json   public
  *   /v1/...                       behind the API key check (api-key-auth.ts), one route plugin per
- *                                 surface: ingestion (ingestion-routes.ts)
+ *                                 surface: ingestion (ingestion-routes.ts), webhooks (webhook-routes.ts)
  * Every error, Fastify's own included, leaves through one handler in the APIErrorResponse shape.
  */
 export function buildApp(options: AppOptions): FastifyInstance {
@@ -86,7 +90,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
       })
       v1.setNotFoundHandler((request) => {
         const type = request.url.split('?')[0]?.split('/')[3]
-        if (type !== undefined && type !== '' && !(entityTypes as readonly string[]).includes(type)) {
+        const known = type === 'webhooks' || (entityTypes as readonly string[]).includes(type ?? '')
+        if (type !== undefined && type !== '' && !known) {
           throw new FlexError('NOT_FOUND', `unknown entity type "${type}"; use one of ${entityTypes.join(', ')}`)
         }
         throw new FlexError(
@@ -95,6 +100,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
         )
       })
       await v1.register(ingestionRoutes, { database, maxRecords: options.maxRecords ?? defaultMaxRecords })
+      await v1.register(webhookRoutes, {
+        database,
+        allowedNetworks: new AllowedNetworks(options.webhookAllowNetworks ?? []),
+      })
     },
     { prefix: '/v1' },
   )

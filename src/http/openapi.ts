@@ -2,15 +2,20 @@ import { z } from 'zod'
 import { entitySchemas } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
 import { requiredAsParsed } from '../ingest/published-schemas.ts'
+import { maxCustomHeaders, maxSubscriptions } from '../webhooks/webhook-request.ts'
 import { defaultBodyLimit, defaultMaxRecords, formatCount, idempotencyKeyPattern, maxParamLength } from './limits.ts'
 import {
   apiErrorResponseSchema,
+  createdWebhookResponse,
   deleteResponse,
   entityResponse,
   healthResponse,
   postResponse,
   recordOutcome,
   waitingReferencesResponse,
+  webhookListResponse,
+  webhookResponse,
+  webhookSecretResponse,
 } from './response-schemas.ts'
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -64,6 +69,17 @@ export function openApiDocument(): Record<string, unknown> {
     WaitingReferences: jsonSchema(waitingReferencesResponse, 'output'),
     DeleteResponse: jsonSchema(deleteResponse, 'output'),
     Health: jsonSchema(healthResponse, 'output'),
+    WebhookRequest: webhookRequestSchema,
+    WebhookPatchRequest: {
+      type: 'object',
+      properties: { enabled: { type: 'boolean' } },
+      required: ['enabled'],
+      additionalProperties: false,
+    },
+    WebhookResponse: jsonSchema(webhookResponse, 'output'),
+    WebhookCreatedResponse: jsonSchema(createdWebhookResponse, 'output'),
+    WebhookList: jsonSchema(webhookListResponse, 'output'),
+    WebhookSecret: jsonSchema(webhookSecretResponse, 'output'),
   }
   for (const type of entityTypes) {
     schemas[type] = jsonSchema(entitySchemas[type], 'input')
@@ -166,13 +182,14 @@ export function openApiDocument(): Record<string, unknown> {
     }
     paths[`/v1/{brandId}/${type}/{id}`] = item
   }
+  Object.assign(paths, webhookPaths(brandId, security))
   return {
     openapi: '3.1.0',
     info: {
       title: 'Flex API',
       version: '1.0.0',
       description:
-        "Ingestion of a brand's entities (docs/ingestion.md). Every error has the APIErrorResponse shape; under /v1 the API key is checked first. Requests over Node's limits get 431 (request line and headers over 16 KiB) or 408 in the same shape.",
+        "Ingestion of a brand's entities (docs/ingestion.md) and its webhooks (docs/webhooks.md). Every error has the APIErrorResponse shape; under /v1 the API key is checked first. Requests over Node's limits get 431 (request line and headers over 16 KiB) or 408 in the same shape.",
     },
     components: {
       schemas,
@@ -182,5 +199,119 @@ export function openApiDocument(): Record<string, unknown> {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'flex apikey create --brand B' } },
     },
     paths,
+  }
+}
+
+/** POST /v1/{brandId}/webhooks: seed 002's WebhookRequest, with the optional custom headers. */
+const webhookRequestSchema = {
+  type: 'object',
+  properties: {
+    endpoint: {
+      type: 'string',
+      format: 'uri',
+      maxLength: 2048,
+      description:
+        'An absolute https URL without credentials; an IP literal must be public (loopback, private, link-local and other non-public addresses are refused unless FLEX_WEBHOOK_ALLOW_NETWORKS opens them, and plain http only to those networks)',
+      example: 'https://example.com/my/webhook/endpoint',
+    },
+    events: {
+      type: 'array',
+      minItems: 1,
+      maxItems: maxSubscriptions,
+      items: { type: 'string', minLength: 1 },
+      description:
+        'Event types or prefixes of types from the catalogue (docs/webhooks.md): ORDER_EVENTS receives every type below it. The set is what counts: order and repeats do not.',
+    },
+    enabled: { type: 'boolean', default: true },
+    headers: {
+      type: 'object',
+      maxProperties: maxCustomHeaders,
+      additionalProperties: { type: 'string', maxLength: 1024 },
+      description:
+        "Custom headers sent with every delivery, name -> value (for a receiver that checks a static header); the platform's own headers cannot be overridden",
+    },
+  },
+  required: ['endpoint', 'events'],
+  additionalProperties: false,
+}
+
+function webhookPaths(brandId: Record<string, unknown>, security: Record<string, unknown>[]): Record<string, unknown> {
+  const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }
+  const noContent = (description: string) => ({ description })
+  const notFound = error('Unknown route, or no webhook with that id for this brand (a malformed uuid included)')
+  const body = (schemaName: string) => ({ required: true, content: json(schemaName) })
+  return {
+    '/v1/{brandId}/webhooks': {
+      post: {
+        summary: 'Create a webhook: an endpoint and the event types it receives (enabled unless enabled is false)',
+        security,
+        parameters: [brandId],
+        requestBody: body('WebhookRequest'),
+        responses: {
+          '201': {
+            ...ok(
+              'The webhook, with its signing secret (shown again only by GET .../secret)',
+              'WebhookCreatedResponse',
+            ),
+            headers: { Location: { schema: { type: 'string' }, description: '/v1/{brandId}/webhooks/{id}' } },
+          },
+          ...v1Errors,
+          '400': error('Malformed JSON, or a path that is not valid percent-encoding'),
+          '409': error('A webhook already exists for the same endpoint with the same set of event types'),
+          '413': error('The body is over 64 KiB'),
+          '415': error('The body is not application/json'),
+          '422': error(
+            'There are errors in the request: validations names each field (endpoint, events, enabled, headers, unknown fields)',
+          ),
+        },
+      },
+      get: {
+        summary: "The brand's webhooks, oldest first (no secrets)",
+        security,
+        parameters: [brandId],
+        responses: {
+          '200': ok('The webhooks', 'WebhookList'),
+          ...v1Errors,
+          '404': error('No webhooks with that brand ID were found (as seed 002 answers: never an empty list)'),
+        },
+      },
+    },
+    '/v1/{brandId}/webhooks/{id}': {
+      get: {
+        summary: 'A webhook',
+        security,
+        parameters: [brandId, id],
+        responses: { '200': ok('The webhook', 'WebhookResponse'), ...v1Errors, '404': notFound },
+      },
+      patch: {
+        summary: 'Turn a webhook off without deleting it, or back on',
+        security,
+        parameters: [brandId, id],
+        requestBody: body('WebhookPatchRequest'),
+        responses: {
+          '204': noContent('Changed (or already so)'),
+          ...v1Errors,
+          '400': error('Malformed JSON, or a path that is not valid percent-encoding'),
+          '404': notFound,
+          '415': error('The body is not application/json'),
+          '413': error('The body is over 64 KiB'),
+          '422': error('The body is not exactly {"enabled": true} or {"enabled": false}'),
+        },
+      },
+      delete: {
+        summary: 'Delete a webhook',
+        security,
+        parameters: [brandId, id],
+        responses: { '204': noContent('Deleted'), ...v1Errors, '404': notFound },
+      },
+    },
+    '/v1/{brandId}/webhooks/{id}/secret': {
+      get: {
+        summary: "The webhook's signing secret (Standard Webhooks, whsec_ + base64)",
+        security,
+        parameters: [brandId, id],
+        responses: { '200': ok('The secret', 'WebhookSecret'), ...v1Errors, '404': notFound },
+      },
+    },
   }
 }

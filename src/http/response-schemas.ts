@@ -182,3 +182,43 @@ export const apiErrorResponseSchema = z.strictObject({
     .optional()
     .meta({ description: 'If the error is based on validation constraints, those constraints are in this map.' }),
 })
+
+/** GET /v1/{brandId}/webhooks/{id}, and each item of GET /v1/{brandId}/webhooks: seed 002's WebhookResponse. */
+export const webhookResponse = z.strictObject({
+  id: z.uuid().meta({ description: "The webhook's id" }),
+  created: utcInstant('When the webhook was created'),
+  updated: utcInstant('When it was last changed (created, enabled or disabled)'),
+  endpoint: z.url().meta({ description: 'Where events are POSTed' }),
+  events: z.array(z.string()).meta({
+    description: 'Event types or prefixes of types (ORDER_EVENTS covers every type below it), sorted, without repeats',
+  }),
+  enabled: z.boolean(),
+  headers: z
+    .record(z.string(), z.string())
+    .meta({ description: 'Custom headers sent with every delivery (not in seed 002)' }),
+  disabledReason: z.string().nullable().meta({
+    description:
+      'Why the platform disabled the webhook (e.g. the endpoint answered 410 Gone); null when it is enabled or the brand disabled it (not in seed 002)',
+  }),
+})
+
+/** POST /v1/{brandId}/webhooks: the webhook and its signing secret, which only this answer and GET .../secret show. */
+export const createdWebhookResponse = webhookResponse.extend({
+  secret: z
+    .string()
+    .regex(/^whsec_/)
+    .meta({
+      description: 'The Standard Webhooks signing secret (whsec_ + base64); verify each delivery with it',
+    }),
+})
+
+/** GET /v1/{brandId}/webhooks */
+export const webhookListResponse = z.array(webhookResponse)
+
+/** GET /v1/{brandId}/webhooks/{id}/secret */
+export const webhookSecretResponse = z.strictObject({
+  secret: z
+    .string()
+    .regex(/^whsec_/)
+    .meta({ description: 'The Standard Webhooks signing secret (whsec_ + base64)' }),
+})

@@ -152,5 +152,5 @@ export function subscriptionCovers(subscription: string, eventType: string): boo
 export function subscriptionProblem(subscription: string): string | undefined {
   if (knownTypes.has(subscription)) return undefined
   for (const type of knownTypes) if (subscriptionCovers(subscription, type)) return undefined
-  return `unknown event type "${subscription}": use a type or a prefix of types from the catalogue (GET /webhooks/event-types)`
+  return `unknown event type "${subscription}": use a type or a prefix of types from the catalogue (docs/webhooks.md, schemas/webhooks/event-types.json)`
 }

@@ -1,0 +1,168 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { z } from 'zod'
+import type { DatabaseHandle } from '../db/connect.ts'
+import { FlexError } from '../errors.ts'
+import type { AllowedNetworks } from '../webhooks/endpoint-url.ts'
+import {
+  createWebhook,
+  deleteWebhook,
+  findWebhook,
+  listWebhooks,
+  setWebhookEnabled,
+  type Webhook,
+  webhookSecret,
+} from '../webhooks/webhook-repository.ts'
+import { parseWebhookPatch, parseWebhookRequest } from '../webhooks/webhook-request.ts'
+import type { webhookResponse } from './response-schemas.ts'
+
+export interface WebhookRoutesOptions {
+  database: DatabaseHandle
+  /** The networks FLEX_WEBHOOK_ALLOW_NETWORKS opens to endpoints. */
+  allowedNetworks: AllowedNetworks
+}
+
+interface BrandParams {
+  brandId: string
+}
+
+interface WebhookParams extends BrandParams {
+  id: string
+}
+
+/** A webhook request is a few hundred bytes; this leaves room for 100 events and 20 headers. */
+export const webhookBodyLimit = 64 * 1024
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * The Webhooks API of seed 002, registered under /v1 behind the API key check:
+ *   POST   /:brandId/webhooks              create -> 201, Location, the webhook and its secret
+ *   GET    /:brandId/webhooks              the brand's webhooks (404 when it has none, as the seed says)
+ *   GET    /:brandId/webhooks/:id          one
+ *   PATCH  /:brandId/webhooks/:id          {"enabled": bool} -> 204
+ *   DELETE /:brandId/webhooks/:id          -> 204
+ *   GET    /:brandId/webhooks/:id/secret   the signing secret
+ * Another brand's webhook is answered like an unknown one (404), never 403, so ids reveal nothing.
+ */
+export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (app, options) => {
+  const { database, allowedNetworks } = options
+  const { db } = database
+
+  // Encapsulated here: JSON bodies only, malformed JSON a 400 in the API's words.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(body as string))
+    } catch (error) {
+      done(
+        new FlexError('MALFORMED_BODY', `The body is not valid JSON: ${(error as Error).message}; send a JSON object.`),
+        undefined,
+      )
+    }
+  })
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    const type = request.headers['content-type']
+    done(
+      new FlexError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Type ${type ?? '(none)'} is not read; send the body as application/json (curl: -H 'Content-Type: application/json').`,
+      ),
+      undefined,
+    )
+  })
+
+  app.post<{ Params: BrandParams; Body: unknown }>(
+    '/:brandId/webhooks',
+    { bodyLimit: webhookBodyLimit },
+    async (request, reply) => {
+      const { brandId } = request.params
+      const webhook = parseWebhookRequest(request.body, allowedNetworks)
+      const result = await createWebhook(db, brandId, webhook)
+      if ('duplicate' in result) {
+        throw new FlexError(
+          'WEBHOOK_EXISTS',
+          `A webhook for endpoint: ${webhook.endpoint} and eventTypes: ${JSON.stringify(result.events)} already exists`,
+        )
+      }
+      // The host only: an endpoint's path or query may carry a receiver's token, and secrets stay out of logs.
+      const host = new URL(webhook.endpoint).host
+      request.log.info({ brandId, webhookId: result.created.id, host }, 'webhook created')
+      return reply
+        .status(201)
+        .header('location', `/v1/${encodeURIComponent(brandId)}/webhooks/${result.created.id}`)
+        .send({ ...answer(result.created), secret: result.secret })
+    },
+  )
+
+  app.get<{ Params: BrandParams }>('/:brandId/webhooks', async (request) => {
+    const webhooks = await listWebhooks(db, request.params.brandId)
+    if (webhooks.length === 0) {
+      throw new FlexError(
+        'NOT_FOUND',
+        'No webhooks with that brand ID were found; create one with POST /v1/{brandId}/webhooks.',
+      )
+    }
+    return webhooks.map(answer)
+  })
+
+  app.get<{ Params: WebhookParams }>('/:brandId/webhooks/:id', async (request) => {
+    const { brandId, id } = request.params
+    return answer(found(await findIfUuid(brandId, id), brandId, id))
+  })
+
+  app.patch<{ Params: WebhookParams; Body: unknown }>(
+    '/:brandId/webhooks/:id',
+    { bodyLimit: webhookBodyLimit },
+    async (request, reply) => {
+      const { brandId, id } = request.params
+      const enabled = parseWebhookPatch(request.body)
+      if (!uuidPattern.test(id) || !(await setWebhookEnabled(db, brandId, id, enabled))) notFound(brandId, id)
+      request.log.info({ brandId, webhookId: id, enabled }, enabled ? 'webhook enabled' : 'webhook disabled')
+      return reply.status(204).send()
+    },
+  )
+
+  app.delete<{ Params: WebhookParams }>('/:brandId/webhooks/:id', async (request, reply) => {
+    const { brandId, id } = request.params
+    if (!uuidPattern.test(id) || !(await deleteWebhook(db, brandId, id))) notFound(brandId, id)
+    request.log.info({ brandId, webhookId: id }, 'webhook deleted')
+    return reply.status(204).send()
+  })
+
+  app.get<{ Params: WebhookParams }>('/:brandId/webhooks/:id/secret', async (request) => {
+    const { brandId, id } = request.params
+    const secret = uuidPattern.test(id) ? await webhookSecret(db, brandId, id) : undefined
+    if (secret === undefined) notFound(brandId, id)
+    return { secret }
+  })
+
+  /** A path id that is not a uuid names no webhook: answered 404 without a query (PostgreSQL would refuse it). */
+  function findIfUuid(brandId: string, id: string): Promise<Webhook | undefined> {
+    return uuidPattern.test(id) ? findWebhook(db, brandId, id) : Promise.resolve(undefined)
+  }
+}
+
+function found(webhook: Webhook | undefined, brandId: string, id: string): Webhook {
+  if (webhook === undefined) notFound(brandId, id)
+  return webhook
+}
+
+function notFound(brandId: string, id: string): never {
+  throw new FlexError(
+    'NOT_FOUND',
+    `A webhook with ID: ${id} for brandId: ${brandId} was not found; GET /v1/${brandId}/webhooks lists the brand's webhooks.`,
+  )
+}
+
+function answer(webhook: Webhook): z.infer<typeof webhookResponse> {
+  return {
+    id: webhook.id,
+    created: webhook.created.toISOString(),
+    updated: webhook.updated.toISOString(),
+    endpoint: webhook.endpoint,
+    events: webhook.events,
+    enabled: webhook.enabled,
+    headers: webhook.headers,
+    disabledReason: webhook.disabledReason,
+  }
+}

@@ -1,0 +1,134 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { flexDatabaseEnv, flexOutput, runFlex, startFlexServer } from '../support/flex-process.ts'
+import { useTestDatabase } from '../support/test-database.ts'
+
+// The docs cannot drift: the shell examples of docs/webhooks.md's "API" section are run here with
+// bash and the real curl against a started `flex serve`, in order (the create example's answer
+// gives the id the later ones use). Mirrors documented-examples.test.ts.
+
+const database = useTestDatabase()
+const root = fileURLToPath(new URL('../../', import.meta.url))
+
+/** The ```sh blocks of the markdown section that starts with `heading` (up to the next ## heading). */
+async function shellBlocks(file: string, heading: string): Promise<string[]> {
+  const markdown = await readFile(path.join(root, file), 'utf8')
+  const start = markdown.indexOf(`\n${heading}\n`)
+  expect(start, `${file} has the section ${heading}`).toBeGreaterThan(-1)
+  const next = markdown.indexOf('\n## ', start + heading.length + 2)
+  const section = markdown.slice(start, next === -1 ? undefined : next)
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '')
+}
+
+/** Runs a shell snippet with bash, curl wrapped to record each answer's status and body. */
+async function runSnippet(
+  snippet: string,
+  env: Record<string, string>,
+): Promise<{ statuses: number[]; bodies: string[] }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'flex-webhook-doc-example-'))
+  const statuses = path.join(dir, 'statuses')
+  await writeFile(statuses, '')
+  const script = `set -euo pipefail
+curl() {
+  local n; n=$(wc -l < "$EXAMPLE_STATUSES")
+  command curl -o "$EXAMPLE_DIR/body-$n" -w '%{http_code}\\n' "$@" >> "$EXAMPLE_STATUSES"
+}
+${snippet}`
+  await new Promise<void>((resolve, reject) => {
+    execFile(
+      'bash',
+      ['-c', script],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, EXAMPLE_STATUSES: statuses, EXAMPLE_DIR: dir, ...env },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`the snippet failed (${error.message}):\n${snippet}\n${stderr}${stdout}`))
+        else resolve()
+      },
+    )
+  })
+  const codes = (await readFile(statuses, 'utf8')).split('\n').filter(Boolean).map(Number)
+  const bodies = await Promise.all(codes.map((_, i) => readFile(path.join(dir, `body-${i}`), 'utf8')))
+  return { statuses: codes, bodies }
+}
+
+async function brandWithKey(env: Record<string, string>): Promise<string> {
+  if (database.current.kind === 'pglite') await flexOutput(['migrate'], env)
+  await flexOutput(['brands', 'add', 'acme', '--timezone', 'Europe/Berlin'], env)
+  return JSON.parse(await flexOutput(['apikey', 'create', '--brand', 'acme', '--json'], env)).key
+}
+
+describe('docs/webhooks.md API examples', () => {
+  it('each answers the status it documents, in order, against a started flex serve', async () => {
+    const blocks = await shellBlocks('docs/webhooks.md', '## API')
+    const env = await flexDatabaseEnv(database.current)
+    const key = await brandWithKey(env)
+    const server = await startFlexServer({ env })
+    try {
+      const exampleEnv: Record<string, string> = { FLEX_URL: server.url, BRAND: 'acme', FLEX_KEY: key }
+      const seen: number[] = []
+      for (const block of blocks) {
+        if (block.includes('export FLEX_URL=')) continue // the variables, set above instead
+        const firstLine = block.split('\n')[0] ?? ''
+        const documented = /:\s*(\d{3})\s*$/.exec(firstLine)?.[1]
+        expect(documented, `an example's first line ends with its status: ${firstLine}`).toBeDefined()
+        const run = await runSnippet(block, exampleEnv)
+        expect(run.statuses, `${firstLine}\n${run.bodies.join('\n')}`).toEqual([Number(documented)])
+        const [body = ''] = run.bodies
+        if (documented === '204') expect(body, firstLine).toBe('')
+        else expect(() => JSON.parse(body), `${firstLine}: JSON answer`).not.toThrow()
+        if (documented === '201') exampleEnv.WEBHOOK_ID = JSON.parse(body).id
+        seen.push(Number(documented))
+      }
+      expect(seen.sort()).toEqual([200, 200, 200, 201, 204, 204, 404, 409, 422])
+      const gone = await fetch(`${server.url}/v1/acme/webhooks/${exampleEnv.WEBHOOK_ID}`, {
+        headers: { authorization: `Bearer ${key}` },
+      })
+      expect(gone.status).toBe(404)
+    } finally {
+      expect(await server.stop()).toBe(0)
+    }
+  })
+})
+
+describe('FLEX_WEBHOOK_ALLOW_NETWORKS in flex serve', () => {
+  it('opens plain http to loopback only when set, and a bad CIDR stops serve with a message naming it', async () => {
+    const env = await flexDatabaseEnv(database.current)
+    const key = await brandWithKey(env)
+    const create = (url: string) =>
+      fetch(`${url}/v1/acme/webhooks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ endpoint: 'http://127.0.0.1:9/hook', events: ['CUSTOMER'] }),
+      })
+
+    const closed = await startFlexServer({ env })
+    try {
+      const refused = await create(closed.url)
+      expect(refused.status).toBe(422)
+      expect(((await refused.json()) as { validations: { endpoint: string } }).validations.endpoint).toContain(
+        'FLEX_WEBHOOK_ALLOW_NETWORKS',
+      )
+    } finally {
+      expect(await closed.stop()).toBe(0)
+    }
+
+    const open = await startFlexServer({ env: { ...env, FLEX_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128' } })
+    try {
+      expect((await create(open.url)).status).toBe(201)
+    } finally {
+      expect(await open.stop()).toBe(0)
+    }
+
+    const bad = await runFlex(['serve'], { ...env, FLEX_WEBHOOK_ALLOW_NETWORKS: '127.0.0.1' })
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toContain('FLEX_WEBHOOK_ALLOW_NETWORKS')
+    expect(bad.stderr).toContain('not a CIDR')
+  })
+})
