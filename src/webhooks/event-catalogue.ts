@@ -105,7 +105,7 @@ export const eventCatalogue: readonly EventTypeDefinition[] = [
       type: `${entity.eventPrefix}.${change}`,
       source: 'ingestion' as const,
       description: `A ${entity.type} record was ${what} through ingestion (API or file); data is the entity as stored`,
-      data: changedEntityData,
+      data: changedEntityData(entity.type),
       example: changedEntityExamples[entity.type],
     })),
     // Only customers are erased (DELETE /v1/{brandId}/customers/{id}); other entities are never deleted.

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { type Manifest, manifestSchema } from '../exports/manifest.ts'
 import type { EntityType } from '../ingest/entity-types.ts'
+import { storedEntityResponse } from '../ingest/stored-entity-schemas.ts'
 
 // The `data` of each event family: a zod schema (published in schemas/webhooks/event-types.json,
 // and the check on what upstream systems send) and an example that a test validates against it.
@@ -73,28 +74,13 @@ export const smsReceiptExample: z.infer<typeof smsReceiptData> = {
 }
 
 // Ingestion change events are thin in the outbox (they name the entity); the delivery renders
-// `data` from the entity as it then is, exactly as GET /v1/{brandId}/{entity}/{id} answers it.
-// Its fields per type are the API's (schemas/openapi.json, components.schemas.<type>_stored); the
-// schema here fixes the frame, and a test parses every example with the API's strict schema.
+// `data` from the entity as it then is, exactly as GET /v1/{brandId}/{entity}/{id} answers it: the
+// ingestion feature's own schema of a stored entity.
 
-const entityReference = z.strictObject({
-  field: z.string().meta({ description: 'Where the reference is in the entity, e.g. customer_id or items.0.sku' }),
-  type: z.string().meta({ description: 'The referenced entity type' }),
-  id: z.string().meta({ description: 'The referenced id' }),
-  state: z.enum(['resolved', 'waiting']).meta({
-    description: 'resolved: the referenced entity exists; waiting: it has not arrived yet',
-  }),
-})
-
-export const changedEntityData = z
-  .strictObject({
-    entity: z.looseObject({ id: z.string() }).meta({
-      description:
-        'The stored entity, as GET /v1/{brandId}/{entity}/{id} answers it (schemas/openapi.json, components.schemas.<type>_stored)',
-    }),
-    references: z.array(entityReference).meta({ description: 'Each reference of the entity, by field' }),
-  })
-  .meta({ description: 'The entity as it was when the delivery was first rendered' })
+/** The `data` of `<ENTITY>.CREATED` and `<ENTITY>.UPDATED`. */
+export function changedEntityData(type: EntityType) {
+  return storedEntityResponse(type).meta({ description: 'The entity as it was when the delivery was first rendered' })
+}
 
 export const deletedEntityData = z
   .strictObject({ id: z.string().meta({ description: "The erased customer's id" }) })
@@ -105,7 +91,7 @@ const updatedAt = '2026-11-29T09:15:02.120Z'
 const resolved = (field: string, type: EntityType, id: string) => ({ field, type, id, state: 'resolved' as const })
 
 /** One example entity per type, as the API answers GET /v1/{brandId}/{entity}/{id}. */
-export const changedEntityExamples: Record<EntityType, z.infer<typeof changedEntityData>> = {
+export const changedEntityExamples: { [T in EntityType]: z.infer<ReturnType<typeof changedEntityData>> } = {
   customers: {
     entity: {
       id: 'C-1001',
