@@ -106,40 +106,45 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
   })
 
   app.get<{ Params: WebhookParams }>('/:brandId/webhooks/:id', async (request) => {
-    const { brandId, id } = request.params
-    return answer(found(await findIfUuid(brandId, id), brandId, id))
+    const { brandId } = request.params
+    const id = webhookId(request.params)
+    return answer(found(await findWebhook(db, brandId, id), brandId, id))
   })
 
   app.patch<{ Params: WebhookParams; Body: unknown }>(
     '/:brandId/webhooks/:id',
     { bodyLimit: webhookBodyLimit },
     async (request, reply) => {
-      const { brandId, id } = request.params
+      const { brandId } = request.params
+      const id = webhookId(request.params)
       const enabled = parseWebhookPatch(request.body)
-      if (!uuidPattern.test(id) || !(await setWebhookEnabled(db, brandId, id, enabled))) notFound(brandId, id)
+      if (!(await setWebhookEnabled(db, brandId, id, enabled))) notFound(brandId, id)
       request.log.info({ brandId, webhookId: id, enabled }, enabled ? 'webhook enabled' : 'webhook disabled')
       return reply.status(204).send()
     },
   )
 
   app.delete<{ Params: WebhookParams }>('/:brandId/webhooks/:id', async (request, reply) => {
-    const { brandId, id } = request.params
-    if (!uuidPattern.test(id) || !(await deleteWebhook(db, brandId, id))) notFound(brandId, id)
+    const { brandId } = request.params
+    const id = webhookId(request.params)
+    if (!(await deleteWebhook(db, brandId, id))) notFound(brandId, id)
     request.log.info({ brandId, webhookId: id }, 'webhook deleted')
     return reply.status(204).send()
   })
 
   app.get<{ Params: WebhookParams }>('/:brandId/webhooks/:id/secret', async (request) => {
-    const { brandId, id } = request.params
-    const secret = uuidPattern.test(id) ? await webhookSecret(db, brandId, id) : undefined
+    const { brandId } = request.params
+    const id = webhookId(request.params)
+    const secret = await webhookSecret(db, brandId, id)
     if (secret === undefined) notFound(brandId, id)
     return { secret }
   })
+}
 
-  /** A path id that is not a uuid names no webhook: answered 404 without a query (PostgreSQL would refuse it). */
-  function findIfUuid(brandId: string, id: string): Promise<Webhook | undefined> {
-    return uuidPattern.test(id) ? findWebhook(db, brandId, id) : Promise.resolve(undefined)
-  }
+/** The path's webhook id; one that is not a uuid names no webhook: 404 without a query (PostgreSQL would refuse it). */
+function webhookId({ brandId, id }: WebhookParams): string {
+  if (!uuidPattern.test(id)) notFound(brandId, id)
+  return id
 }
 
 function found(webhook: Webhook | undefined, brandId: string, id: string): Webhook {
