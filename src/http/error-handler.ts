@@ -19,7 +19,7 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest | undefin
       const limit = request?.routeOptions.bodyLimit
       return new FlexError(
         'BODY_TOO_LARGE',
-        `The body is larger than ${limit ?? 'the limit of'} bytes; send fewer records per request.`,
+        `The body is larger than ${limit ?? 'the limit of'} bytes; send a smaller body (records: fewer per request).`,
       )
     }
     case 'FST_ERR_BAD_URL':
