@@ -1,62 +1,13 @@
-import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { runSnippet, shellBlocks } from '../support/documented-examples.ts'
 import { flexDatabaseEnv, flexOutput, runFlex, startFlexServer } from '../support/flex-process.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
 // The docs cannot drift: the shell examples of docs/webhooks.md's "API" section are run here with
 // bash and the real curl against a started `flex serve`, in order (the create example's answer
-// gives the id the later ones use). Mirrors documented-examples.test.ts.
+// gives the id the later ones use).
 
 const database = useTestDatabase()
-const root = fileURLToPath(new URL('../../', import.meta.url))
-
-/** The ```sh blocks of the markdown section that starts with `heading` (up to the next ## heading). */
-async function shellBlocks(file: string, heading: string): Promise<string[]> {
-  const markdown = await readFile(path.join(root, file), 'utf8')
-  const start = markdown.indexOf(`\n${heading}\n`)
-  expect(start, `${file} has the section ${heading}`).toBeGreaterThan(-1)
-  const next = markdown.indexOf('\n## ', start + heading.length + 2)
-  const section = markdown.slice(start, next === -1 ? undefined : next)
-  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '')
-}
-
-/** Runs a shell snippet with bash, curl wrapped to record each answer's status and body. */
-async function runSnippet(
-  snippet: string,
-  env: Record<string, string>,
-): Promise<{ statuses: number[]; bodies: string[] }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'flex-webhook-doc-example-'))
-  const statuses = path.join(dir, 'statuses')
-  await writeFile(statuses, '')
-  const script = `set -euo pipefail
-curl() {
-  local n; n=$(wc -l < "$EXAMPLE_STATUSES")
-  command curl -o "$EXAMPLE_DIR/body-$n" -w '%{http_code}\\n' "$@" >> "$EXAMPLE_STATUSES"
-}
-${snippet}`
-  await new Promise<void>((resolve, reject) => {
-    execFile(
-      'bash',
-      ['-c', script],
-      {
-        cwd: root,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, EXAMPLE_STATUSES: statuses, EXAMPLE_DIR: dir, ...env },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`the snippet failed (${error.message}):\n${snippet}\n${stderr}${stdout}`))
-        else resolve()
-      },
-    )
-  })
-  const codes = (await readFile(statuses, 'utf8')).split('\n').filter(Boolean).map(Number)
-  const bodies = await Promise.all(codes.map((_, i) => readFile(path.join(dir, `body-${i}`), 'utf8')))
-  return { statuses: codes, bodies }
-}
 
 async function brandWithKey(env: Record<string, string>): Promise<string> {
   if (database.current.kind === 'pglite') await flexOutput(['migrate'], env)

@@ -1,0 +1,58 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { expect } from 'vitest'
+
+// Documented shell examples (README, docs/*.md) as tests run them: found by section, run with bash
+// and the real curl, each curl answer's status and body recorded.
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+
+/** The ```sh blocks of the markdown section that starts with `heading` (up to the next ## heading). */
+export async function shellBlocks(file: string, heading: string): Promise<string[]> {
+  const markdown = await readFile(path.join(root, file), 'utf8')
+  const start = markdown.indexOf(`\n${heading}\n`)
+  expect(start, `${file} has the section ${heading}`).toBeGreaterThan(-1)
+  const next = markdown.indexOf('\n## ', start + heading.length + 2)
+  const section = markdown.slice(start, next === -1 ? undefined : next)
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '')
+}
+
+/**
+ * Runs a shell snippet with bash; curl is wrapped to record each answer's status and body.
+ * Returns the statuses (one per curl call), the bodies, and what the snippet printed.
+ */
+export async function runSnippet(
+  snippet: string,
+  env: Record<string, string>,
+): Promise<{ statuses: number[]; bodies: string[]; output: string }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'flex-doc-example-'))
+  const statuses = path.join(dir, 'statuses')
+  await writeFile(statuses, '')
+  const script = `set -euo pipefail
+curl() {
+  local n; n=$(wc -l < "$EXAMPLE_STATUSES")
+  command curl -o "$EXAMPLE_DIR/body-$n" -w '%{http_code}\\n' "$@" >> "$EXAMPLE_STATUSES"
+}
+${snippet}`
+  const output = await new Promise<string>((resolve, reject) => {
+    execFile(
+      'bash',
+      ['-c', script],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, EXAMPLE_STATUSES: statuses, EXAMPLE_DIR: dir, ...env },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`the snippet failed (${error.message}):\n${snippet}\n${stderr}${stdout}`))
+        else resolve(stdout + stderr)
+      },
+    )
+  })
+  const codes = (await readFile(statuses, 'utf8')).split('\n').filter(Boolean).map(Number)
+  const bodies = await Promise.all(codes.map((_, i) => readFile(path.join(dir, `body-${i}`), 'utf8')))
+  return { statuses: codes, bodies, output }
+}
