@@ -6,9 +6,10 @@ import type { DatabaseHandle } from '../db/connect.ts'
 import type { Brand } from '../db/database.ts'
 import { FlexError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
+import { appendOutboxEvents } from '../outbox/append-outbox-events.ts'
 import type { Destination } from '../storage/destination.ts'
 import type { AnyExportFile } from './export-file.ts'
-import { type ExportTrigger, finishRun, startRun } from './export-runs.ts'
+import { type ExportTrigger, exportCompletedEventType, finishRun, startRun } from './export-runs.ts'
 import { exportFiles, exportSchemaVersion } from './files/index.ts'
 import { dataFolder, dataPath, manifestPath, quarantineFolder, quarantinePath } from './layout.ts'
 import { type Manifest, writeManifest } from './manifest.ts'
@@ -62,11 +63,19 @@ export async function exportDay(options: ExportDayOptions): Promise<ExportDayRes
   })
   try {
     const result = await exportLockedDay({ ...options, runId, now })
-    await finishRun(db, runId, now(), {
-      files: result.manifest.files.length,
-      rows: result.rows,
-      bytes: result.bytes,
-      quarantinedRows: result.quarantinedRows,
+    // The run's success and its EXPORTS.DAILY.COMPLETED event are one fact: one transaction. The
+    // event names the run (brand, day, destination); the webhooks render its data from the
+    // manifest when they deliver, as they do an entity's.
+    await db.transaction().execute(async (trx) => {
+      await finishRun(trx, runId, now(), {
+        files: result.manifest.files.length,
+        rows: result.rows,
+        bytes: result.bytes,
+        quarantinedRows: result.quarantinedRows,
+      })
+      await appendOutboxEvents(trx, options.brand.id, [
+        { eventType: exportCompletedEventType, entityType: 'export_runs', entityId: runId },
+      ])
     })
     return result
   } catch (error) {

@@ -32,6 +32,9 @@ export async function startRun(
     .execute()
 }
 
+/** The change event of a successful run: the brand-day's manifest is written (docs/webhooks.md). */
+export const exportCompletedEventType = 'EXPORTS.DAILY.COMPLETED'
+
 export async function finishRun(
   db: Kysely<Database>,
   id: string,

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { exportCompletedEventType } from '../exports/export-runs.ts'
 import { entities } from '../ingest/entities/index.ts'
 import {
   changedEntityData,
@@ -122,7 +123,7 @@ export const eventCatalogue: readonly EventTypeDefinition[] = [
       : []),
   ]),
   {
-    type: 'EXPORTS.DAILY.COMPLETED',
+    type: exportCompletedEventType,
     source: 'exports',
     description:
       "A brand-day's export is complete: the platform sends it when the day's manifest is written (flex export, flex backfill, flex schedule)",

@@ -244,6 +244,33 @@ describe.each(destinations)('exportDay into a %s', (_kind, newDestination) => {
     expect(failed?.ended_at).toBeInstanceOf(Date)
   })
 
+  it('adds one EXPORTS.DAILY.COMPLETED event naming the run when a day completes, and none when it fails', async () => {
+    const folder = await newDestination()
+    const events = () =>
+      db()
+        .selectFrom('outbox_events')
+        .select(['event_type', 'entity_type', 'entity_id'])
+        .where('brand_id', '=', 'berlin')
+        .where('event_type', '=', 'EXPORTS.DAILY.COMPLETED')
+        .execute()
+    const before = (await events()).length
+    const { manifest } = await run(folder, berlin, '2026-06-17')
+    const after = await events()
+    expect(after.length).toBe(before + 1)
+    expect(after).toContainEqual({
+      event_type: 'EXPORTS.DAILY.COMPLETED',
+      entity_type: 'export_runs',
+      entity_id: manifest.run_id,
+    })
+    const failing: Destination = Object.assign(Object.create(folder), {
+      write: async () => {
+        throw new Error('bucket gone')
+      },
+    })
+    await expect(run(failing, berlin, '2026-06-18')).rejects.toThrow(/bucket gone/)
+    expect((await events()).length).toBe(before + 1)
+  })
+
   it('lets only one process export a brand-day at a time', async (context) => {
     const reason = multiSessionSkipReason(database.current.kind)
     if (reason) context.skip(reason)
