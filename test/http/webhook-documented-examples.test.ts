@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runSnippet, shellBlocks } from '../support/documented-examples.ts'
+import { runDocumentedExample, shellBlocks } from '../support/documented-examples.ts'
 import { flexDatabaseEnv, flexOutput, runFlex, startFlexServer } from '../support/flex-process.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
@@ -26,16 +26,11 @@ describe('docs/webhooks.md API examples', () => {
       const seen: number[] = []
       for (const block of blocks) {
         if (block.includes('export FLEX_URL=')) continue // the variables, set above instead
-        const firstLine = block.split('\n')[0] ?? ''
-        const documented = /:\s*(\d{3})\s*$/.exec(firstLine)?.[1]
-        expect(documented, `an example's first line ends with its status: ${firstLine}`).toBeDefined()
-        const run = await runSnippet(block, exampleEnv)
-        expect(run.statuses, `${firstLine}\n${run.bodies.join('\n')}`).toEqual([Number(documented)])
-        const [body = ''] = run.bodies
-        if (documented === '204') expect(body, firstLine).toBe('')
+        const { firstLine, status, body } = await runDocumentedExample(block, exampleEnv)
+        if (status === 204) expect(body, firstLine).toBe('')
         else expect(() => JSON.parse(body), `${firstLine}: JSON answer`).not.toThrow()
-        if (documented === '201') exampleEnv.WEBHOOK_ID = JSON.parse(body).id
-        seen.push(Number(documented))
+        if (status === 201) exampleEnv.WEBHOOK_ID = JSON.parse(body).id
+        seen.push(status)
       }
       expect(seen.sort()).toEqual([200, 200, 200, 201, 204, 204, 404, 409, 422])
       const gone = await fetch(`${server.url}/v1/acme/webhooks/${exampleEnv.WEBHOOK_ID}`, {

@@ -63,6 +63,24 @@ function expectError(answer: Answer, status: number, path: string, method: strin
   return expectMatches(apiErrorResponseSchema, answer, `${method} ${path} ${status}`)
 }
 
+/** Every route of one webhook (GET, PATCH, DELETE, GET secret), for what must hold on all of them. */
+async function onEachWebhookRoute(url: string, key: string, enabled: boolean) {
+  const answers = []
+  for (const [method, path, payload] of [
+    ['GET', url, undefined],
+    ['PATCH', url, { enabled }],
+    ['DELETE', url, undefined],
+    ['GET', `${url}/secret`, undefined],
+  ] as const) {
+    answers.push({
+      method,
+      path,
+      answer: await app.inject({ method, url: path, headers: auth(key), ...(payload ? { payload } : {}) }),
+    })
+  }
+  return answers
+}
+
 const post = (payload: unknown, brand = 'brand-a', key = keyA) =>
   app.inject({ method: 'POST', url: `/v1/${brand}/webhooks`, headers: auth(key), payload: payload as object })
 
@@ -241,13 +259,7 @@ describe('GET, PATCH, DELETE of webhooks', () => {
     const deleted = await app.inject({ method: 'DELETE', url, headers: auth() })
     expect(deleted.statusCode).toBe(204)
     documented('/v1/{brandId}/webhooks/{id}', 'DELETE', 204)
-    for (const [method, path, payload] of [
-      ['GET', url, undefined],
-      ['PATCH', url, { enabled: true }],
-      ['DELETE', url, undefined],
-      ['GET', `${url}/secret`, undefined],
-    ] as const) {
-      const gone = await app.inject({ method, url: path, headers: auth(), ...(payload ? { payload } : {}) })
+    for (const { method, path, answer: gone } of await onEachWebhookRoute(url, keyA, true)) {
       const template = path.endsWith('/secret') ? '/v1/{brandId}/webhooks/{id}/secret' : '/v1/{brandId}/webhooks/{id}'
       expect(expectError(gone, 404, template, method).description).toContain(
         `A webhook with ID: ${id} for brandId: brand-a was not found`,
@@ -269,13 +281,7 @@ describe('GET, PATCH, DELETE of webhooks', () => {
   it('answers 404, never 500, for an id that is not a uuid, on every path', async () => {
     for (const id of ['not-a-uuid', '123', '3fa85f64-5717-4562-b3fc-2c963f66afa', "x'%20or%201=1"]) {
       const url = `/v1/brand-a/webhooks/${id}`
-      for (const [method, path, payload] of [
-        ['GET', url, undefined],
-        ['PATCH', url, { enabled: true }],
-        ['DELETE', url, undefined],
-        ['GET', `${url}/secret`, undefined],
-      ] as const) {
-        const answer = await app.inject({ method, url: path, headers: auth(), ...(payload ? { payload } : {}) })
+      for (const { method, path, answer } of await onEachWebhookRoute(url, keyA, true)) {
         expect(answer.statusCode, `${method} ${path}: ${answer.body}`).toBe(404)
         expectMatches(apiErrorResponseSchema, answer, `${method} ${path}`)
       }
@@ -290,13 +296,7 @@ describe('brand isolation', () => {
       secret: string
     }
     const url = `/v1/brand-b/webhooks/${created.id}`
-    for (const [method, path, payload] of [
-      ['GET', url, undefined],
-      ['PATCH', url, { enabled: false }],
-      ['DELETE', url, undefined],
-      ['GET', `${url}/secret`, undefined],
-    ] as const) {
-      const answer = await app.inject({ method, url: path, headers: auth(keyB), ...(payload ? { payload } : {}) })
+    for (const { method, path, answer } of await onEachWebhookRoute(url, keyB, false)) {
       expect(answer.statusCode, `${method} ${path}`).toBe(404)
       expect(answer.body).not.toContain(created.secret)
     }

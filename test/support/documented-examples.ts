@@ -56,3 +56,19 @@ ${snippet}`
   const bodies = await Promise.all(codes.map((_, i) => readFile(path.join(dir, `body-${i}`), 'utf8')))
   return { statuses: codes, bodies, output }
 }
+
+/**
+ * Runs one documented example whose first line ends with the status it answers (`...: 201`) and
+ * checks that it made exactly one request, answered with that status.
+ */
+export async function runDocumentedExample(
+  block: string,
+  env: Record<string, string>,
+): Promise<{ firstLine: string; status: number; body: string }> {
+  const firstLine = block.split('\n')[0] ?? ''
+  const documented = /:\s*(\d{3})\s*$/.exec(firstLine)?.[1]
+  expect(documented, `an example's first line ends with its status: ${firstLine}`).toBeDefined()
+  const run = await runSnippet(block, env)
+  expect(run.statuses, `${firstLine}\n${run.bodies.join('\n')}`).toEqual([Number(documented)])
+  return { firstLine, status: Number(documented), body: run.bodies[0] ?? '' }
+}
