@@ -251,6 +251,69 @@ export interface WebhooksTable extends Tracked {
   headers: ColumnType<Record<string, string>, string | undefined, string>
   /** Why the platform disabled it (410 Gone, days without success); null when enabled or disabled by the brand. */
   disabled_reason: ColumnType<string | null, string | null | undefined, string | null>
+  /** The secret before the last rotation: it keeps signing beside the new one until it expires. */
+  previous_signing_secret: ColumnType<string | null, string | null | undefined, string | null>
+  previous_secret_expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>
+  /** The first failed attempt since the last success; null while the endpoint answers. */
+  failing_since: ColumnType<Date | null, Date | null | undefined, Date | null>
+}
+
+/** An event some webhook wants, and the body every attempt sends once it is rendered. */
+export interface WebhookMessagesTable {
+  event_id: string
+  brand_id: string
+  event_type: string
+  entity_type: string
+  entity_id: string
+  occurred_at: Date
+  /** The delivery body, rendered once; null until then, and after a customer's erasure. */
+  body: string | null
+  erased_at: Date | null
+}
+
+/** One event to one webhook: its state and schedule. */
+export interface WebhookDeliveriesTable extends Tracked {
+  webhook_id: string
+  event_id: string
+  brand_id: string
+  attempts: Generated<number>
+  first_attempt_at: Date | null
+  last_attempt_at: Date | null
+  succeeded_at: Date | null
+  /** When the next attempt is due; null when none is (succeeded, given up, cancelled). */
+  next_attempt_at: Date | null
+  lease_token: string | null
+  lease_expires_at: Date | null
+}
+
+/** One HTTP attempt of a delivery, as sent (secrets masked) and as answered. */
+export interface WebhookAttemptsTable {
+  id: string
+  webhook_id: string
+  event_id: string
+  started_at: Date
+  succeeded: boolean
+  request: ColumnType<AttemptRequest, string, never>
+  response: ColumnType<AttemptResponse | null, string | null, never>
+  error: ColumnType<AttemptError | null, string | null, never>
+  duration_ms: number
+}
+
+export interface AttemptRequest {
+  endpoint: string
+  headers: Record<string, string>
+}
+
+export interface AttemptResponse {
+  statusCode: number
+  headers: Record<string, string>
+  body: string
+  bodyTruncated: boolean
+}
+
+export interface AttemptError {
+  kind: string
+  message: string
 }
 
 export interface Database {
@@ -275,6 +338,9 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable
   request_signatures: RequestSignaturesTable
   webhooks: WebhooksTable
+  webhook_messages: WebhookMessagesTable
+  webhook_deliveries: WebhookDeliveriesTable
+  webhook_attempts: WebhookAttemptsTable
 }
 
 export type Brand = Selectable<BrandsTable>

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { down, up } from '../../migrations/0010_webhooks.ts'
+import * as deliveries from '../../migrations/0011_webhook_deliveries.ts'
 import { openDatabase } from '../../src/db/connect.ts'
 import {
   createWebhook,
@@ -69,8 +70,9 @@ describe('the webhooks table', () => {
     expect(await findWebhook(db, 'brand-b', made.created.id)).toBeUndefined()
   })
 
-  it('goes down and up again', async () => {
+  it('goes down and up again (with the delivery tables that depend on it)', async () => {
     const { db } = database.current.handle
+    await deliveries.down(db)
     await down(db)
     const gone = await sql<{
       n: string
@@ -79,6 +81,7 @@ describe('the webhooks table', () => {
     )
     expect(Number(gone.rows[0]?.n)).toBe(0)
     await up(db)
+    await deliveries.up(db)
     const made = await createWebhook(db, 'brand-a', hook('https://example.com/after', ['RECEIPTS']))
     expect(made).toHaveProperty('created')
   })
