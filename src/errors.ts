@@ -92,6 +92,16 @@ export const errorCodes = {
     httpStatus: 409,
     summary: 'the brand already has a webhook for that endpoint and that set of event types',
   },
+  INVALID_QUERY: {
+    exitCode: exitCodes.usage,
+    httpStatus: 422,
+    summary: 'a query parameter breaks its rule (size, start, end, startId)',
+  },
+  EVENT_ERASED: {
+    exitCode: exitCodes.usage,
+    httpStatus: 409,
+    summary: "the event's data was erased with its customer, so it cannot be sent again",
+  },
   RATE_LIMITED: { exitCode: exitCodes.failure, httpStatus: 429, summary: 'an API key made too many requests' },
 } as const satisfies Record<string, ErrorDefinition>
 

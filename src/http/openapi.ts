@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { entitySchemas } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
 import { requiredAsParsed } from '../ingest/published-schemas.ts'
+import { eventPageSizes } from '../webhooks/delivery-history.ts'
 import { maxCustomHeaders, maxSubscriptions } from '../webhooks/webhook-request.ts'
 import { defaultBodyLimit, defaultMaxRecords, formatCount, idempotencyKeyPattern, maxParamLength } from './limits.ts'
 import {
@@ -12,7 +13,10 @@ import {
   healthResponse,
   postResponse,
   recordOutcome,
+  rotatedSecretResponse,
   waitingReferencesResponse,
+  webhookEventResponse,
+  webhookEventsPage,
   webhookListResponse,
   webhookResponse,
   webhookSecretResponse,
@@ -80,6 +84,9 @@ export function openApiDocument(): Record<string, unknown> {
     WebhookCreatedResponse: jsonSchema(createdWebhookResponse, 'output'),
     WebhookList: jsonSchema(webhookListResponse, 'output'),
     WebhookSecret: jsonSchema(webhookSecretResponse, 'output'),
+    WebhookRotatedSecret: jsonSchema(rotatedSecretResponse, 'output'),
+    WebhookEventsResponsePage: jsonSchema(webhookEventsPage, 'output'),
+    WebhookEventResponse: jsonSchema(webhookEventResponse, 'output'),
   }
   for (const type of entityTypes) {
     schemas[type] = jsonSchema(entitySchemas[type], 'input')
@@ -239,6 +246,8 @@ function webhookPaths(brandId: Record<string, unknown>, security: Record<string,
   const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }
   const noContent = (description: string) => ({ description })
   const notFound = error('Unknown route, or no webhook with that id for this brand (a malformed uuid included)')
+  const eventId = { name: 'eventId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }
+  const eventNotFound = error('No webhook with that id for this brand, or no event with that id sent to it')
   const body = (schemaName: string) => ({ required: true, content: json(schemaName) })
   return {
     '/v1/{brandId}/webhooks': {
@@ -313,5 +322,70 @@ function webhookPaths(brandId: Record<string, unknown>, security: Record<string,
         responses: { '200': ok('The secret', 'WebhookSecret'), ...v1Errors, '404': notFound },
       },
     },
+    '/v1/{brandId}/webhooks/{id}/secret/rotate': {
+      post: {
+        summary: 'Give the webhook a new signing secret; the previous one keeps signing beside it for 24 hours',
+        security,
+        parameters: [brandId, id],
+        responses: { '200': ok('The new secret', 'WebhookRotatedSecret'), ...v1Errors, '404': notFound },
+      },
+    },
+    '/v1/{brandId}/webhooks/{id}/events': {
+      get: {
+        summary:
+          'The events sent (or being sent) to a webhook, newest first; pass page.lastId as startId for the next page',
+        security,
+        parameters: [
+          brandId,
+          id,
+          query(
+            'size',
+            { type: 'integer', minimum: 1, maximum: eventPageSizes.max, default: eventPageSizes.default },
+            'The page size',
+          ),
+          query('start', { type: 'string', format: 'date-time' }, 'Only events that happened at or after this instant'),
+          query('end', { type: 'string', format: 'date-time' }, 'Only events that happened before this instant'),
+          query(
+            'startId',
+            { type: 'string', format: 'uuid' },
+            'The page holds events older than this one (page.lastId)',
+          ),
+        ],
+        responses: {
+          '200': ok('A page of events', 'WebhookEventsResponsePage'),
+          ...v1Errors,
+          '404': notFound,
+          '422': error(
+            'A query parameter breaks its rule (size 1 to 100, date-times with an offset, start not after end, startId a uuid, no others)',
+          ),
+        },
+      },
+    },
+    '/v1/{brandId}/webhooks/{id}/events/{eventId}': {
+      get: {
+        summary: 'An event sent to a webhook, with every attempt: the request as sent and the response',
+        security,
+        parameters: [brandId, id, eventId],
+        responses: { '200': ok('The event', 'WebhookEventResponse'), ...v1Errors, '404': eventNotFound },
+      },
+    },
+    '/v1/{brandId}/webhooks/{id}/events/{eventId}/retry': {
+      post: {
+        summary:
+          'Send the event again: the worker makes one more attempt soon (each retry is a new attempt; a given-up or succeeded event gets one)',
+        security,
+        parameters: [brandId, id, eventId],
+        responses: {
+          '202': noContent('The retry was accepted'),
+          ...v1Errors,
+          '404': eventNotFound,
+          '409': error("The event's data was erased with its customer: it is not sent again"),
+        },
+      },
+    },
   }
+}
+
+function query(name: string, schema: Record<string, unknown>, description: string): Record<string, unknown> {
+  return { name, in: 'query', required: false, description, schema }
 }

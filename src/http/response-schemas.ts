@@ -110,3 +110,82 @@ export const webhookSecretResponse = z.strictObject({
     .regex(/^whsec_/)
     .meta({ description: 'The Standard Webhooks signing secret (whsec_ + base64)' }),
 })
+
+const eventStatus = z
+  .enum(['SUCCESS', 'FAILURE'])
+  .meta({ description: 'SUCCESS once an attempt succeeded (a 2xx answer), FAILURE otherwise (seed 002)' })
+
+/** Seed 002's WebhookEventPageResponse, with nextAttempt. */
+export const webhookEventSummary = z.strictObject({
+  id: z.uuid().meta({ description: 'The event id: webhook-id and X-Event-Id of every attempt' }),
+  type: z.string().meta({ description: 'The event type' }),
+  created: utcInstant('When the event happened on the platform'),
+  updated: utcInstant('When its delivery last changed'),
+  status: eventStatus,
+  nextAttempt: utcInstant('When the next attempt is due').nullable().meta({
+    description:
+      'When the next attempt is due: set while retrying, null once it succeeded, gave up (FAILURE) or was erased (not in seed 002)',
+  }),
+})
+
+/** GET /v1/{brandId}/webhooks/{id}/events: seed 002's WebhookEventsResponsePage. */
+export const webhookEventsPage = z.strictObject({
+  events: z.array(webhookEventSummary).meta({ description: 'Newest first' }),
+  page: z.strictObject({
+    size: z.int().meta({ description: 'The page size asked for (default 20, at most 100)' }),
+    startId: z.uuid().nullable().meta({ description: 'The startId asked for: this page holds events older than it' }),
+    lastId: z
+      .uuid()
+      .nullable()
+      .meta({ description: 'Pass it as startId for the next (older) page; null on the last page' }),
+  }),
+})
+
+const headerMap = z.record(z.string(), z.string())
+
+/** Seed 002's WebhookEventAttempt, with the error when there was no response. */
+export const webhookEventAttempt = z.strictObject({
+  id: z.uuid(),
+  created: utcInstant('When the attempt started'),
+  status: eventStatus,
+  request: z.strictObject({
+    endpoint: z.string(),
+    headers: headerMap.meta({
+      description: "The headers as sent; the webhook's own header values are masked (********)",
+    }),
+  }),
+  response: z
+    .strictObject({
+      statusCode: z.int(),
+      headers: headerMap,
+      body: z.string().meta({ description: 'The first 4 KiB of the body (UTF-8)' }),
+      bodyTruncated: z.boolean().meta({ description: 'The body was longer and the rest was dropped' }),
+      time: z.int().meta({ description: 'The response time in milliseconds' }),
+    })
+    .nullable()
+    .meta({ description: 'What the endpoint answered; null when there was no answer (see error)' }),
+  error: z
+    .strictObject({
+      kind: z.enum(['timeout', 'refused', 'reset', 'dns', 'tls', 'address', 'other']),
+      message: z.string(),
+      time: z.int().meta({ description: 'How long the attempt took, in milliseconds' }),
+    })
+    .nullable()
+    .meta({
+      description:
+        'Why there was no answer: timeout (10 s), refused, reset, dns, tls, address (refused by the address guard)',
+    }),
+})
+
+/** GET /v1/{brandId}/webhooks/{id}/events/{eventId}: seed 002's WebhookEventResponse. */
+export const webhookEventResponse = webhookEventSummary.extend({
+  erased: z
+    .boolean()
+    .meta({ description: 'Its customer was deleted: the kept body was erased and it is sent no more' }),
+  attempts: z.array(webhookEventAttempt).meta({ description: 'Oldest first' }),
+})
+
+/** POST /v1/{brandId}/webhooks/{id}/secret/rotate */
+export const rotatedSecretResponse = webhookSecretResponse.extend({
+  previousSecretExpires: utcInstant('Until then the previous secret keeps signing beside the new one'),
+})

@@ -2,18 +2,33 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { z } from 'zod'
 import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
+import {
+  findWebhookEvent,
+  listWebhookEvents,
+  retryDelivery,
+  type WebhookEventDetail,
+  type WebhookEventSummary,
+} from '../webhooks/delivery-history.ts'
 import type { AllowedNetworks } from '../webhooks/endpoint-url.ts'
+import { parseEventPageQuery } from '../webhooks/event-page-request.ts'
 import {
   createWebhook,
   deleteWebhook,
   findWebhook,
   listWebhooks,
+  rotateWebhookSecret,
   setWebhookEnabled,
   type Webhook,
   webhookSecret,
 } from '../webhooks/webhook-repository.ts'
 import { parseWebhookPatch, parseWebhookRequest } from '../webhooks/webhook-request.ts'
-import type { webhookResponse } from './response-schemas.ts'
+import type {
+  rotatedSecretResponse,
+  webhookEventResponse,
+  webhookEventSummary,
+  webhookEventsPage,
+  webhookResponse,
+} from './response-schemas.ts'
 
 export interface WebhookRoutesOptions {
   database: DatabaseHandle
@@ -29,6 +44,10 @@ interface WebhookParams extends BrandParams {
   id: string
 }
 
+interface EventParams extends WebhookParams {
+  eventId: string
+}
+
 /** A webhook request is a few hundred bytes; this leaves room for 100 events and 20 headers. */
 export const webhookBodyLimit = 64 * 1024
 
@@ -42,6 +61,10 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  *   PATCH  /:brandId/webhooks/:id          {"enabled": bool} -> 204
  *   DELETE /:brandId/webhooks/:id          -> 204
  *   GET    /:brandId/webhooks/:id/secret   the signing secret
+ *   POST   /:brandId/webhooks/:id/secret/rotate   a new secret; the old one signs beside it for 24 h
+ *   GET    /:brandId/webhooks/:id/events  the events sent to it, newest first, a page at a time
+ *   GET    /:brandId/webhooks/:id/events/:eventId         one, with every attempt
+ *   POST   /:brandId/webhooks/:id/events/:eventId/retry   -> 202, one more attempt soon
  * Another brand's webhook is answered like an unknown one (404), never 403, so ids reveal nothing.
  */
 export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (app, options) => {
@@ -139,6 +162,101 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     if (secret === undefined) notFound(brandId, id)
     return { secret }
   })
+
+  app.post<{ Params: WebhookParams }>('/:brandId/webhooks/:id/secret/rotate', async (request) => {
+    const { brandId } = request.params
+    const id = webhookId(request.params)
+    const rotated = await rotateWebhookSecret(db, brandId, id)
+    if (rotated === undefined) notFound(brandId, id)
+    request.log.info({ brandId, webhookId: id }, 'webhook secret rotated')
+    const answer: z.infer<typeof rotatedSecretResponse> = {
+      secret: rotated.secret,
+      previousSecretExpires: rotated.previousSecretExpires.toISOString(),
+    }
+    return answer
+  })
+
+  app.get<{ Params: WebhookParams; Querystring: Record<string, unknown> }>(
+    '/:brandId/webhooks/:id/events',
+    async (request) => {
+      const { brandId } = request.params
+      const id = webhookId(request.params)
+      found(await findWebhook(db, brandId, id), brandId, id)
+      const query = parseEventPageQuery(request.query)
+      const page = await listWebhookEvents(db, id, query)
+      const answer: z.infer<typeof webhookEventsPage> = {
+        events: page.events.map(eventSummary),
+        page: { size: query.size, startId: query.startId ?? null, lastId: page.lastId },
+      }
+      return answer
+    },
+  )
+
+  app.get<{ Params: EventParams }>('/:brandId/webhooks/:id/events/:eventId', async (request) => {
+    const { brandId, eventId } = request.params
+    const id = webhookId(request.params)
+    found(await findWebhook(db, brandId, id), brandId, id)
+    const event = uuidPattern.test(eventId) ? await findWebhookEvent(db, id, eventId.toLowerCase()) : undefined
+    if (event === undefined) eventNotFound(id, eventId)
+    return eventDetail(event)
+  })
+
+  app.post<{ Params: EventParams }>('/:brandId/webhooks/:id/events/:eventId/retry', async (request, reply) => {
+    const { brandId, eventId } = request.params
+    const id = webhookId(request.params)
+    found(await findWebhook(db, brandId, id), brandId, id)
+    const outcome = uuidPattern.test(eventId)
+      ? await retryDelivery(db, id, eventId.toLowerCase(), new Date())
+      : 'not_found'
+    if (outcome === 'not_found') eventNotFound(id, eventId)
+    if (outcome === 'erased') {
+      throw new FlexError(
+        'EVENT_ERASED',
+        `The event ${eventId} cannot be sent again: its customer was deleted and its data erased.`,
+      )
+    }
+    request.log.info({ brandId, webhookId: id, eventId }, 'webhook event retry queued')
+    return reply.status(202).send()
+  })
+}
+
+function eventNotFound(webhookId: string, eventId: string): never {
+  throw new FlexError(
+    'NOT_FOUND',
+    `No event with ID: ${eventId} was found for webhook ${webhookId}; GET .../webhooks/${webhookId}/events lists its events.`,
+  )
+}
+
+function eventSummary(event: WebhookEventSummary): z.infer<typeof webhookEventSummary> {
+  return {
+    id: event.id,
+    type: event.type,
+    created: event.created.toISOString(),
+    updated: event.updated.toISOString(),
+    status: event.status,
+    nextAttempt: event.nextAttempt?.toISOString() ?? null,
+  }
+}
+
+function eventDetail(event: WebhookEventDetail): z.infer<typeof webhookEventResponse> {
+  return {
+    ...eventSummary(event),
+    erased: event.erased,
+    attempts: event.attempts.map((attempt) => ({
+      id: attempt.id,
+      created: attempt.created.toISOString(),
+      status: attempt.status,
+      request: attempt.request,
+      response: attempt.response && { ...attempt.response, time: attempt.durationMs },
+      error: attempt.error && {
+        kind: attempt.error.kind as NonNullable<
+          z.infer<typeof webhookEventResponse>['attempts'][number]['error']
+        >['kind'],
+        message: attempt.error.message,
+        time: attempt.durationMs,
+      },
+    })),
+  }
 }
 
 /** The path's webhook id; one that is not a uuid names no webhook: 404 without a query (PostgreSQL would refuse it). */

@@ -155,3 +155,32 @@ export async function webhookSecret(db: Kysely<Database>, brandId: string, id: s
     .executeTakeFirst()
   return row?.signing_secret
 }
+
+/** How long a rotated-out secret keeps signing beside the new one, so receivers can switch without losing a delivery. */
+export const secretOverlapMs = 24 * 60 * 60 * 1000
+
+/**
+ * Gives the webhook a new signing secret; the old one keeps signing beside it (two signatures in
+ * `webhook-signature`) for `secretOverlapMs`. Undefined for an unknown id or another brand's webhook.
+ */
+export async function rotateWebhookSecret(
+  db: Kysely<Database>,
+  brandId: string,
+  id: string,
+  now: Date = new Date(),
+): Promise<{ secret: string; previousSecretExpires: Date } | undefined> {
+  const secret = newSigningSecret()
+  const previousSecretExpires = new Date(now.getTime() + secretOverlapMs)
+  const row = await db
+    .updateTable('webhooks')
+    .set((eb) => ({
+      previous_signing_secret: eb.ref('signing_secret'),
+      previous_secret_expires_at: previousSecretExpires,
+      signing_secret: secret,
+    }))
+    .where('brand_id', '=', brandId)
+    .where('id', '=', id)
+    .returning('id')
+    .executeTakeFirst()
+  return row && { secret, previousSecretExpires }
+}

@@ -9,6 +9,8 @@ import { openApiDocument } from '../../src/http/openapi.ts'
 import {
   apiErrorResponseSchema,
   createdWebhookResponse,
+  rotatedSecretResponse,
+  webhookEventsPage,
   webhookListResponse,
   webhookResponse,
   webhookSecretResponse,
@@ -63,18 +65,27 @@ function expectError(answer: Answer, status: number, path: string, method: strin
   return expectMatches(apiErrorResponseSchema, answer, `${method} ${path} ${status}`)
 }
 
-/** Every route of one webhook (GET, PATCH, DELETE, GET secret), for what must hold on all of them. */
+const someEventId = '0193a5b2-0000-7000-8000-000000000001'
+
+/** Every route of one webhook, with its documented template, for what must hold on all of them. */
 async function onEachWebhookRoute(url: string, key: string, enabled: boolean) {
+  const item = '/v1/{brandId}/webhooks/{id}'
+  const routes = [
+    ['GET', url, item, undefined],
+    ['PATCH', url, item, { enabled }],
+    ['GET', `${url}/secret`, `${item}/secret`, undefined],
+    ['POST', `${url}/secret/rotate`, `${item}/secret/rotate`, undefined],
+    ['GET', `${url}/events`, `${item}/events`, undefined],
+    ['GET', `${url}/events/${someEventId}`, `${item}/events/{eventId}`, undefined],
+    ['POST', `${url}/events/${someEventId}/retry`, `${item}/events/{eventId}/retry`, undefined],
+    ['DELETE', url, item, undefined],
+  ] as const
   const answers = []
-  for (const [method, path, payload] of [
-    ['GET', url, undefined],
-    ['PATCH', url, { enabled }],
-    ['DELETE', url, undefined],
-    ['GET', `${url}/secret`, undefined],
-  ] as const) {
+  for (const [method, path, template, payload] of routes) {
     answers.push({
       method,
       path,
+      template,
       answer: await app.inject({ method, url: path, headers: auth(key), ...(payload ? { payload } : {}) }),
     })
   }
@@ -259,8 +270,7 @@ describe('GET, PATCH, DELETE of webhooks', () => {
     const deleted = await app.inject({ method: 'DELETE', url, headers: auth() })
     expect(deleted.statusCode).toBe(204)
     documented('/v1/{brandId}/webhooks/{id}', 'DELETE', 204)
-    for (const { method, path, answer: gone } of await onEachWebhookRoute(url, keyA, true)) {
-      const template = path.endsWith('/secret') ? '/v1/{brandId}/webhooks/{id}/secret' : '/v1/{brandId}/webhooks/{id}'
+    for (const { method, template, answer: gone } of await onEachWebhookRoute(url, keyA, true)) {
       expect(expectError(gone, 404, template, method).description).toContain(
         `A webhook with ID: ${id} for brandId: brand-a was not found`,
       )
@@ -286,6 +296,87 @@ describe('GET, PATCH, DELETE of webhooks', () => {
         expectMatches(apiErrorResponseSchema, answer, `${method} ${path}`)
       }
     }
+  })
+})
+
+describe('secret rotation and the events of a webhook', () => {
+  it('rotates the secret: the new one is answered and kept, the previous one signs beside it for 24 hours', async () => {
+    const created = (await post({ endpoint: 'https://example.com/rotate', events: ['RECEIPTS'] })).json() as {
+      id: string
+      secret: string
+    }
+    const before = Date.now()
+    const rotated = await app.inject({
+      method: 'POST',
+      url: `/v1/brand-a/webhooks/${created.id}/secret/rotate`,
+      headers: auth(),
+    })
+    expect(rotated.statusCode).toBe(200)
+    documented('/v1/{brandId}/webhooks/{id}/secret/rotate', 'POST', 200)
+    const answer = expectMatches(rotatedSecretResponse, rotated, 'POST rotate')
+    expect(answer.secret).not.toBe(created.secret)
+    const expires = Date.parse(answer.previousSecretExpires) - before
+    expect(expires).toBeGreaterThanOrEqual(24 * 3600 * 1000 - 1000)
+    expect(expires).toBeLessThanOrEqual(24 * 3600 * 1000 + 5000)
+    const got = await app.inject({ method: 'GET', url: `/v1/brand-a/webhooks/${created.id}/secret`, headers: auth() })
+    expect(got.json()).toEqual({ secret: answer.secret })
+  })
+
+  it('answers an empty last page for a webhook that has had no events, and 404 for an unknown event', async () => {
+    const { id } = (await post({ endpoint: 'https://example.com/no-events', events: ['RECEIPTS'] })).json() as {
+      id: string
+    }
+    const page = await app.inject({ method: 'GET', url: `/v1/brand-a/webhooks/${id}/events`, headers: auth() })
+    expect(page.statusCode).toBe(200)
+    documented('/v1/{brandId}/webhooks/{id}/events', 'GET', 200)
+    expect(expectMatches(webhookEventsPage, page, 'GET events')).toEqual({
+      events: [],
+      page: { size: 20, startId: null, lastId: null },
+    })
+    for (const [method, suffix, template] of [
+      ['GET', '', '/v1/{brandId}/webhooks/{id}/events/{eventId}'],
+      ['POST', '/retry', '/v1/{brandId}/webhooks/{id}/events/{eventId}/retry'],
+    ] as const) {
+      for (const eventId of [someEventId, 'not-a-uuid']) {
+        const answer = await app.inject({
+          method,
+          url: `/v1/brand-a/webhooks/${id}/events/${eventId}${suffix}`,
+          headers: auth(),
+        })
+        expect(expectError(answer, 404, template, method).description).toContain(`No event with ID: ${eventId}`)
+      }
+    }
+  })
+
+  it('names each bad query parameter of the events list in one 422', async () => {
+    const { id } = (await post({ endpoint: 'https://example.com/bad-query', events: ['RECEIPTS'] })).json() as {
+      id: string
+    }
+    const events = (query: string) =>
+      app.inject({ method: 'GET', url: `/v1/brand-a/webhooks/${id}/events?${query}`, headers: auth() })
+    const cases: [string, Record<string, string>][] = [
+      ['size=0', { size: 'size must be a whole number from 1 to 100' }],
+      ['size=10000', { size: 'size must be a whole number from 1 to 100' }],
+      [
+        'size=2.5&startId=nope',
+        {
+          size: 'size must be a whole number from 1 to 100',
+          startId: 'startId must be an event id (a uuid), as page.lastId gives it',
+        },
+      ],
+      ['start=2026-11-30T10:00:00Z&end=2026-11-30T09:00:00Z', { start: 'start must not be after end' }],
+      ['start=yesterday', { start: 'start must be a date-time with an offset, such as 2026-11-30T09:00:00Z' }],
+      ['end=2026-11-30', { end: 'end must be a date-time with an offset, such as 2026-11-30T09:00:00Z' }],
+      ['size=5&size=6', { size: 'give size once' }],
+      ['page=2', { page: 'unknown parameter; the parameters are size, start, end, startId' }],
+    ]
+    for (const [query, validations] of cases) {
+      const answer = await events(query)
+      expect(expectError(answer, 422, '/v1/{brandId}/webhooks/{id}/events', 'GET').validations, query).toEqual(
+        validations,
+      )
+    }
+    expect((await events('size=100&start=2026-11-30T09:00:00%2B01:00&end=2026-11-30T09:00:00Z')).statusCode).toBe(200)
   })
 })
 

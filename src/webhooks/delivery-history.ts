@@ -1,0 +1,162 @@
+import { type Kysely, sql } from 'kysely'
+import type { AttemptError, AttemptRequest, AttemptResponse, Database } from '../db/database.ts'
+
+// What a brand sees of its webhooks' deliveries (seed 002's events endpoints): each event sent to
+// a webhook with its status, and each attempt with the request as sent and the response.
+
+/** SUCCESS once an attempt succeeded, FAILURE otherwise (seed 002's two values). */
+export type EventStatus = 'SUCCESS' | 'FAILURE'
+
+export interface WebhookEventSummary {
+  id: string
+  type: string
+  /** When the event happened on the platform. */
+  created: Date
+  /** When its delivery last changed. */
+  updated: Date
+  status: EventStatus
+  /** When the next attempt is due; null when none is (succeeded, given up, or erased). */
+  nextAttempt: Date | null
+}
+
+export interface WebhookEventAttempt {
+  id: string
+  created: Date
+  status: EventStatus
+  request: AttemptRequest
+  response: AttemptResponse | null
+  error: AttemptError | null
+  durationMs: number
+}
+
+export interface WebhookEventDetail extends WebhookEventSummary {
+  attempts: WebhookEventAttempt[]
+  /** Its customer was deleted: the kept body was erased and it is sent no more. */
+  erased: boolean
+}
+
+export const eventPageSizes = { default: 20, max: 100 } as const
+
+export interface EventPageQuery {
+  size: number
+  /** Events that happened at or after this instant. */
+  start?: Date | undefined
+  /** Events that happened before this instant. */
+  end?: Date | undefined
+  /** The page holds events older than this one (the previous page's lastId). */
+  startId?: string | undefined
+}
+
+export interface EventPage {
+  events: WebhookEventSummary[]
+  /** The last event of this page when older ones follow; null on the last page. */
+  lastId: string | null
+}
+
+const status = (succeededAt: Date | null): EventStatus => (succeededAt === null ? 'FAILURE' : 'SUCCESS')
+
+/** The events sent (or to be sent) to one webhook, newest first, a page at a time. */
+export async function listWebhookEvents(
+  db: Kysely<Database>,
+  webhookId: string,
+  query: EventPageQuery,
+): Promise<EventPage> {
+  let select = db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_messages as m', 'm.event_id', 'd.event_id')
+    .select(['d.event_id', 'm.event_type', 'm.occurred_at', 'd.updated_at', 'd.succeeded_at', 'd.next_attempt_at'])
+    .where('d.webhook_id', '=', webhookId)
+  if (query.start) select = select.where('m.occurred_at', '>=', query.start)
+  if (query.end) select = select.where('m.occurred_at', '<', query.end)
+  if (query.startId) select = select.where('d.event_id', '<', query.startId)
+  const rows = await select
+    .orderBy('d.event_id', 'desc')
+    .limit(query.size + 1)
+    .execute()
+  const page = rows.slice(0, query.size)
+  return {
+    events: page.map((row) => ({
+      id: row.event_id,
+      type: row.event_type,
+      created: row.occurred_at,
+      updated: row.updated_at,
+      status: status(row.succeeded_at),
+      nextAttempt: row.next_attempt_at,
+    })),
+    lastId: rows.length > query.size ? (page.at(-1)?.event_id ?? null) : null,
+  }
+}
+
+/** One event sent to a webhook, with every attempt, oldest first; undefined when the webhook has no such event. */
+export async function findWebhookEvent(
+  db: Kysely<Database>,
+  webhookId: string,
+  eventId: string,
+): Promise<WebhookEventDetail | undefined> {
+  const row = await db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_messages as m', 'm.event_id', 'd.event_id')
+    .select([
+      'd.event_id',
+      'm.event_type',
+      'm.occurred_at',
+      'm.erased_at',
+      'd.updated_at',
+      'd.succeeded_at',
+      'd.next_attempt_at',
+    ])
+    .where('d.webhook_id', '=', webhookId)
+    .where('d.event_id', '=', eventId)
+    .executeTakeFirst()
+  if (!row) return undefined
+  const attempts = await db
+    .selectFrom('webhook_attempts')
+    .select(['id', 'started_at', 'succeeded', 'request', 'response', 'error', 'duration_ms'])
+    .where('webhook_id', '=', webhookId)
+    .where('event_id', '=', eventId)
+    .orderBy('started_at')
+    .orderBy('id')
+    .execute()
+  return {
+    id: row.event_id,
+    type: row.event_type,
+    created: row.occurred_at,
+    updated: row.updated_at,
+    status: status(row.succeeded_at),
+    nextAttempt: row.next_attempt_at,
+    erased: row.erased_at !== null,
+    attempts: attempts.map((a) => ({
+      id: a.id,
+      created: a.started_at,
+      status: a.succeeded ? 'SUCCESS' : 'FAILURE',
+      request: a.request,
+      response: a.response,
+      error: a.error,
+      durationMs: a.duration_ms,
+    })),
+  }
+}
+
+export type RetryOutcome = 'queued' | 'not_found' | 'erased'
+
+/**
+ * Makes a delivery due now: the worker makes one more attempt soon after, whatever its state (a
+ * given-up or succeeded delivery gets exactly one; a pending one moves its next attempt forward).
+ */
+export async function retryDelivery(
+  db: Kysely<Database>,
+  webhookId: string,
+  eventId: string,
+  now: Date,
+): Promise<RetryOutcome> {
+  const result = await sql<{ erased: boolean }>`
+    update webhook_deliveries d
+    set next_attempt_at = case when m.erased_at is null then ${now}::timestamptz else d.next_attempt_at end
+    from webhook_messages m
+    where d.webhook_id = ${webhookId} and d.event_id = ${eventId} and m.event_id = d.event_id
+    returning m.erased_at is not null as erased
+  `.execute(db)
+  const row = result.rows[0]
+  if (!row) return 'not_found'
+  return row.erased ? 'erased' : 'queued'
+}
