@@ -193,6 +193,9 @@ export interface ExportRunsTable {
   started_at: ColumnType<Date, Date | string | undefined, Date | string>
   ended_at: Timestamp | null
   error: string | null
+  /** A succeeded run's manifest as written, and its path relative to the destination root (0013). */
+  manifest_path: ColumnType<string | null, string | null | undefined, string | null>
+  manifest: ColumnType<unknown, string | null | undefined, string | null>
 }
 
 /** A reference whose entity has not arrived yet; it is deleted when the entity arrives. */

@@ -64,14 +64,16 @@ export async function exportDay(options: ExportDayOptions): Promise<ExportDayRes
   try {
     const result = await exportLockedDay({ ...options, runId, now })
     // The run's success and its EXPORTS.DAILY.COMPLETED event are one fact: one transaction. The
-    // event names the run (brand, day, destination); the webhooks render its data from the
-    // manifest when they deliver, as they do an entity's.
+    // event names the run; the run keeps the manifest, from which the webhooks render the event's
+    // data when they deliver it (readCompletedExports), as they render an entity's.
     await db.transaction().execute(async (trx) => {
       await finishRun(trx, runId, now(), {
         files: result.manifest.files.length,
         rows: result.rows,
         bytes: result.bytes,
         quarantinedRows: result.quarantinedRows,
+        manifest: result.manifest,
+        manifestPath: result.manifestPath,
       })
       await appendOutboxEvents(trx, options.brand.id, [
         { eventType: exportCompletedEventType, entityType: 'export_runs', entityId: runId },

@@ -1,7 +1,9 @@
 import type { Kysely, Selectable } from 'kysely'
 import type { Database, ExportRunsTable } from '../db/database.ts'
+import type { Manifest } from './manifest.ts'
 
-export type ExportRun = Selectable<ExportRunsTable>
+/** A run as listed: its manifest stays in the table (readCompletedExports reads it). */
+export type ExportRun = Omit<Selectable<ExportRunsTable>, 'manifest'>
 export type ExportTrigger = ExportRunsTable['trigger']
 
 export interface RunOutcome {
@@ -9,6 +11,9 @@ export interface RunOutcome {
   rows: number
   bytes: number
   quarantinedRows: number
+  /** The manifest written, and its path: kept with the run for EXPORTS.DAILY.COMPLETED. */
+  manifest: Manifest
+  manifestPath: string
 }
 
 // The run history is written outside the export's own (read-only) transaction and connection, so
@@ -50,6 +55,8 @@ export async function finishRun(
           rows: outcome.rows,
           bytes: outcome.bytes,
           quarantined_rows: outcome.quarantinedRows,
+          manifest: JSON.stringify(outcome.manifest),
+          manifest_path: outcome.manifestPath,
         }
   await db
     .updateTable('export_runs')
@@ -67,7 +74,26 @@ export interface RunFilter {
 
 /** Newest first. */
 export async function listRuns(db: Kysely<Database>, filter: RunFilter = {}): Promise<ExportRun[]> {
-  let query = db.selectFrom('export_runs').selectAll().orderBy('started_at', 'desc').orderBy('id')
+  let query = db
+    .selectFrom('export_runs')
+    .select([
+      'id',
+      'brand_id',
+      'date',
+      'status',
+      'trigger',
+      'destination',
+      'files',
+      'rows',
+      'bytes',
+      'quarantined_rows',
+      'started_at',
+      'ended_at',
+      'error',
+      'manifest_path',
+    ])
+    .orderBy('started_at', 'desc')
+    .orderBy('id')
   if (filter.brandId !== undefined) query = query.where('brand_id', '=', filter.brandId)
   if (filter.date !== undefined) query = query.where('date', '=', filter.date)
   if (filter.failedOnly) query = query.where('status', '=', 'failed')

@@ -1,7 +1,8 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/database.ts'
-import { type AnyDatabase, columnTypes } from './batch-sql.ts'
+import { type AnyDatabase, columnTypes, eachRow } from './batch-sql.ts'
 import type { EntityDefinition } from './entity-definition.ts'
+import { externalIdPattern } from './fields.ts'
 
 export interface StoredEntity {
   /** The stored row (with its child rows, e.g. a transaction's items), without bookkeeping. */
@@ -19,49 +20,73 @@ export async function readEntity(
   definition: EntityDefinition,
   id: string,
 ): Promise<StoredEntity | undefined> {
+  return (await readEntities(database, brandId, definition, [id])).get(id)
+}
+
+/**
+ * Many stored entities of one brand and type, each exactly as readEntity gives it, by id; ids the
+ * brand has no entity for are absent. Three queries whatever the number of ids (rows, child rows,
+ * waiting references), so that rendering a batch of change events costs a batch of reads.
+ */
+export async function readEntities(
+  database: Kysely<Database>,
+  brandId: string,
+  definition: EntityDefinition,
+  ids: readonly string[],
+): Promise<Map<string, StoredEntity>> {
+  // An id that breaks the id rule was never stored; it need not reach the database (a NUL could
+  // not even be sent there).
+  const wanted = [...new Set(ids)].filter((id) => externalIdPattern.test(id))
+  const found = new Map<string, StoredEntity>()
+  if (wanted.length === 0) return found
   const db = database as unknown as AnyDatabase
-  const row = await db
-    .selectFrom(definition.table)
-    .select(await exactColumns(db, definition.table))
-    .where('brand_id', '=', brandId)
-    .where('id', '=', id)
-    .executeTakeFirst()
-  if (!row) return undefined
-  const { brand_id: _brand, content_hash: _hash, ...entity } = withInstants(row)
+  const rows = await sql<Record<string, unknown>>`
+    select m.* from ${eachRow(definition.table, brandId, 'id', wanted, await exactColumns(db, definition.table))}`.execute(
+    db,
+  )
+  const entities = new Map<string, Record<string, unknown>>()
+  for (const row of rows.rows) {
+    const { brand_id: _brand, content_hash: _hash, ...entity } = withInstants(row)
+    entities.set(entity.id as string, entity)
+  }
+  if (entities.size === 0) return found
+  const present = [...entities.keys()]
   const { children } = definition
   if (children) {
-    const rows = await db
-      .selectFrom(children.table)
-      .select(await exactColumns(db, children.table))
-      .where('brand_id', '=', brandId)
-      .where(children.parentColumn, '=', id)
-      .orderBy(children.orderColumn)
-      .execute()
-    entity[children.field] = rows.map((child) => {
-      const { brand_id: _b, [children.parentColumn]: _parent, ...rest } = withInstants(child)
-      return rest
-    })
+    for (const entity of entities.values()) entity[children.field] = []
+    const childRows = await sql<Record<string, unknown>>`
+      select m.* from ${eachRow(children.table, brandId, children.parentColumn, present, await exactColumns(db, children.table))}
+      order by ${sql.ref(`m.${children.parentColumn}`)}, ${sql.ref(`m.${children.orderColumn}`)}`.execute(db)
+    for (const child of childRows.rows) {
+      const { brand_id: _b, [children.parentColumn]: parent, ...rest } = withInstants(child)
+      ;(entities.get(parent as string)?.[children.field] as Record<string, unknown>[] | undefined)?.push(rest)
+    }
   }
-  const waiting = await database
-    .selectFrom('waiting_references')
-    .select(['field', 'target_id'])
-    .where('brand_id', '=', brandId)
-    .where('source_type', '=', definition.type)
-    .where('source_id', '=', id)
-    .execute()
-  const isWaiting = new Set(waiting.map((w) => `${w.field}\u0000${w.target_id}`))
-  // The stored row has the record's reference fields under the same names, and its children under
-  // the record's field, so the definition finds its references in it as in an incoming record.
-  const references = definition
-    .references(entity as never)
-    .map((r) => ({
-      field: r.field,
-      type: r.targetType,
-      id: r.targetId,
-      state: isWaiting.has(`${r.field}\u0000${r.targetId}`) ? ('waiting' as const) : ('resolved' as const),
-    }))
-    .sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0))
-  return { entity, references }
+  const waiting = await sql<{ source_id: string; field: string; target_id: string }>`
+    select m.* from ${eachRow(
+      'waiting_references',
+      brandId,
+      'source_id',
+      present,
+      sql`t.source_id, t.field, t.target_id`,
+      sql`t.source_type = ${definition.type}`,
+    )}`.execute(db)
+  const isWaiting = new Set(waiting.rows.map((w) => `${w.source_id}\u0000${w.field}\u0000${w.target_id}`))
+  for (const [id, entity] of entities) {
+    // The stored row has the record's reference fields under the same names, and its children under
+    // the record's field, so the definition finds its references in it as in an incoming record.
+    const references = definition
+      .references(entity as never)
+      .map((r) => ({
+        field: r.field,
+        type: r.targetType,
+        id: r.targetId,
+        state: isWaiting.has(`${id}\u0000${r.field}\u0000${r.targetId}`) ? ('waiting' as const) : ('resolved' as const),
+      }))
+      .sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0))
+    found.set(id, { entity, references })
+  }
+  return found
 }
 
 const epochSuffix = '__epoch'
@@ -72,10 +97,12 @@ const epochSuffix = '__epoch'
  */
 async function exactColumns(db: AnyDatabase, table: string) {
   const types = await columnTypes(db, table)
-  return [...types].map(([name, type]) =>
-    type === 'timestamp with time zone'
-      ? sql<string | null>`extract(epoch from ${sql.ref(name)})::text`.as(`${name}${epochSuffix}`)
-      : sql<unknown>`${sql.ref(name)}`.as(name),
+  return sql.join(
+    [...types].map(([name, type]) =>
+      type === 'timestamp with time zone'
+        ? sql`extract(epoch from ${sql.ref(`t.${name}`)})::text as ${sql.id(`${name}${epochSuffix}`)}`
+        : sql`${sql.ref(`t.${name}`)} as ${sql.id(name)}`,
+    ),
   )
 }
 

@@ -1,11 +1,11 @@
 import type { z } from 'zod'
+import { exportCompletedData } from '../exports/export-completed-data.ts'
 import { exportCompletedEventType } from '../exports/export-runs.ts'
 import { entities } from '../ingest/entities/index.ts'
 import {
   changedEntityData,
   changedEntityExamples,
   deletedEntityData,
-  exportCompletedData,
   exportCompletedExample,
   orderEventData,
   orderEventExample,

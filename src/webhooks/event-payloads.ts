@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { type Manifest, manifestSchema } from '../exports/manifest.ts'
+import type { ExportCompletedData } from '../exports/export-completed-data.ts'
 import type { EntityType } from '../ingest/entity-types.ts'
 import { storedEntityResponse } from '../ingest/stored-entity-schemas.ts'
 
@@ -172,42 +172,7 @@ export const changedEntityExamples: { [T in EntityType]: z.infer<ReturnType<type
   },
 }
 
-// EXPORTS.DAILY.COMPLETED: sent when a brand-day's manifest is written, so that a pipeline can
-// start on the day instead of polling. Field names and types are the manifest's own.
-
-const manifest = manifestSchema.shape
-const manifestFile = manifest.files.element.shape
-
-export const exportCompletedData = z
-  .strictObject({
-    brand_id: manifest.brand_id,
-    date: manifest.date.meta({ description: "The brand-local day, YYYY-MM-DD, in the brand's timezone" }),
-    timezone: manifest.timezone.meta({ description: "The brand's IANA timezone" }),
-    manifest_path: z.string().meta({ description: "The manifest's path, relative to the destination root" }),
-    files: z.array(
-      z.strictObject({
-        file_type: manifestFile.file_type,
-        path: manifestFile.path,
-        rows: manifestFile.rows,
-        bytes: manifestFile.bytes,
-        sha256: manifestFile.sha256,
-      }),
-    ),
-  })
-  .meta({ description: "The brand-day's manifest in short: every file with its rows, bytes and checksum" })
-
-export type ExportCompletedData = z.infer<typeof exportCompletedData>
-
-/** The `data` of EXPORTS.DAILY.COMPLETED for a manifest written at `manifestPath`. */
-export function exportCompletedEventData(written: Manifest, manifestPath: string): ExportCompletedData {
-  return {
-    brand_id: written.brand_id,
-    date: written.date,
-    timezone: written.timezone,
-    manifest_path: manifestPath,
-    files: written.files.map(({ file_type, path, rows, bytes, sha256 }) => ({ file_type, path, rows, bytes, sha256 })),
-  }
-}
+// EXPORTS.DAILY.COMPLETED: its `data` is the exports feature's (export-completed-data.ts).
 
 export const exportCompletedExample: ExportCompletedData = {
   brand_id: 'acme',

@@ -1,6 +1,6 @@
 import type { z } from 'zod'
 import type { EntityDefinition, ParsedRecord } from '../entity-definition.ts'
-import type { EntityType } from '../entity-types.ts'
+import { type EntityType, entityTypes } from '../entity-types.ts'
 import { customers } from './customer.ts'
 import { customerEvents } from './customer-event.ts'
 import { groups } from './group.ts'
@@ -17,6 +17,14 @@ export const entities: Record<EntityType, EntityDefinition<ParsedRecord>> = {
   groups,
   outlets,
 } as unknown as Record<EntityType, EntityDefinition<ParsedRecord>>
+
+/**
+ * The definition of the entity type named `type` (as an outbox event names it), or undefined when
+ * no entity type has that name (`export_runs`, `toString`).
+ */
+export function entityDefinition(type: string): EntityDefinition<ParsedRecord> | undefined {
+  return (entityTypes as readonly string[]).includes(type) ? entities[type as EntityType] : undefined
+}
 
 /** The record schemas by entity type. */
 export const entitySchemas = {
