@@ -253,6 +253,17 @@ export interface WebhooksTable extends Tracked {
   disabled_reason: ColumnType<string | null, string | null | undefined, string | null>
 }
 
+/** An event a brand's upstream system published (POST /v1/{brandId}/events), under its own id. */
+export interface PublishedEventsTable {
+  brand_id: string
+  /** The caller's event id: the idempotency key, per brand. */
+  event_id: string
+  event_type: string
+  /** The event's payload as published (checked against its type's schema). */
+  data: ColumnType<unknown, string, never>
+  received_at: ColumnType<Date, Date | string | undefined, never>
+}
+
 export interface Database {
   brands: BrandsTable
   customers: CustomersTable
@@ -275,6 +286,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable
   request_signatures: RequestSignaturesTable
   webhooks: WebhooksTable
+  published_events: PublishedEventsTable
 }
 
 export type Brand = Selectable<BrandsTable>
