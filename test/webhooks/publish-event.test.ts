@@ -98,7 +98,7 @@ describe('publishEvents', () => {
     expect((rejected[0] as PromiseRejectedResult).reason).toBeInstanceOf(FlexError)
     expect(((rejected[0] as PromiseRejectedResult).reason as FlexError).code).toBe('EVENT_ID_CONFLICT')
     const stored = await readPublishedEvents(database.current.handle.db, 'brand-a', ['CLASH-1'])
-    expect(['R-one', 'R-two']).toContain((stored.get('CLASH-1')?.data as { receiptId: string }).receiptId)
+    expect(['R-one', 'R-two']).toContain((stored.get('CLASH-1')?.data as { receiptId?: string } | undefined)?.receiptId)
     expect(await outboxCount('brand-a', ['CLASH-1'])).toEqual(new Map([['CLASH-1', 1]]))
   })
 
