@@ -102,6 +102,16 @@ export const errorCodes = {
     httpStatus: 409,
     summary: "the event's data was erased with its customer, so it cannot be sent again",
   },
+  INVALID_EVENT: {
+    exitCode: exitCodes.usage,
+    httpStatus: 422,
+    summary: 'a published event breaks a rule (id, type, data)',
+  },
+  EVENT_ID_CONFLICT: {
+    exitCode: exitCodes.usage,
+    httpStatus: 409,
+    summary: 'an event id came back with another type or data than the event first published under it',
+  },
   RATE_LIMITED: { exitCode: exitCodes.failure, httpStatus: 429, summary: 'an API key made too many requests' },
 } as const satisfies Record<string, ErrorDefinition>
 

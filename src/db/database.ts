@@ -319,6 +319,17 @@ export interface AttemptError {
   message: string
 }
 
+/** An event a brand's upstream system published (POST /v1/{brandId}/events), under its own id. */
+export interface PublishedEventsTable {
+  brand_id: string
+  /** The caller's event id: the idempotency key, per brand. */
+  event_id: string
+  event_type: string
+  /** The event's payload as published (checked against its type's schema). */
+  data: ColumnType<unknown, string, never>
+  received_at: ColumnType<Date, Date | string | undefined, never>
+}
+
 export interface Database {
   brands: BrandsTable
   customers: CustomersTable
@@ -344,6 +355,7 @@ export interface Database {
   webhook_messages: WebhookMessagesTable
   webhook_deliveries: WebhookDeliveriesTable
   webhook_attempts: WebhookAttemptsTable
+  published_events: PublishedEventsTable
 }
 
 export type Brand = Selectable<BrandsTable>

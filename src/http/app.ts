@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts'
 import { AllowedNetworks } from '../webhooks/endpoint-url.ts'
 import { apiKeyAuth, authenticate } from './api-key-auth.ts'
 import { sendApiError, sendClientError } from './error-handler.ts'
+import { eventRoutes } from './event-routes.ts'
 import { ingestionRoutes } from './ingestion-routes.ts'
 import { defaultBodyLimit, defaultMaxRecords, maxParamLength } from './limits.ts'
 import { openApiDocument } from './openapi.ts'
@@ -28,7 +29,8 @@ export interface AppOptions {
  * The HTTP API. Built here, started by `flex serve`; tests drive it with inject().
  *   GET /healthz, /openapi.json   public
  *   /v1/...                       behind the API key check (api-key-auth.ts), one route plugin per
- *                                 surface: ingestion (ingestion-routes.ts), webhooks (webhook-routes.ts)
+ *                                 surface: ingestion (ingestion-routes.ts), webhooks (webhook-routes.ts),
+ *                                 publishing events (event-routes.ts)
  * Every error, Fastify's own included, leaves through one handler in the APIErrorResponse shape.
  */
 export function buildApp(options: AppOptions): FastifyInstance {
@@ -90,7 +92,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
       })
       v1.setNotFoundHandler((request) => {
         const type = request.url.split('?')[0]?.split('/')[3]
-        const known = type === 'webhooks' || (entityTypes as readonly string[]).includes(type ?? '')
+        const known =
+          type === 'webhooks' || type === 'events' || (entityTypes as readonly string[]).includes(type ?? '')
         if (type !== undefined && type !== '' && !known) {
           throw new FlexError('NOT_FOUND', `unknown entity type "${type}"; use one of ${entityTypes.join(', ')}`)
         }
@@ -104,6 +107,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
         database,
         allowedNetworks: new AllowedNetworks(options.webhookAllowNetworks ?? []),
       })
+      await v1.register(eventRoutes, { database })
     },
     { prefix: '/v1' },
   )

@@ -1,9 +1,13 @@
 import { z } from 'zod'
 import { entitySchemas } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
+import { externalIdPattern } from '../ingest/fields.ts'
 import { requiredAsParsed } from '../ingest/published-schemas.ts'
 import { eventPageSizes } from '../webhooks/delivery-history.ts'
+import { publishableEventTypes } from '../webhooks/event-catalogue.ts'
+import { maxDataDepth, maxEventsPerRequest } from '../webhooks/publish-request.ts'
 import { maxCustomHeaders, maxSubscriptions } from '../webhooks/webhook-request.ts'
+import { publishBodyLimit } from './event-routes.ts'
 import { defaultBodyLimit, defaultMaxRecords, formatCount, idempotencyKeyPattern, maxParamLength } from './limits.ts'
 import {
   apiErrorResponseSchema,
@@ -12,6 +16,7 @@ import {
   entityResponse,
   healthResponse,
   postResponse,
+  publishResponse,
   recordOutcome,
   rotatedSecretResponse,
   waitingReferencesResponse,
@@ -87,6 +92,8 @@ export function openApiDocument(): Record<string, unknown> {
     WebhookRotatedSecret: jsonSchema(rotatedSecretResponse, 'output'),
     WebhookEventsResponsePage: jsonSchema(webhookEventsPage, 'output'),
     WebhookEventResponse: jsonSchema(webhookEventResponse, 'output'),
+    PublishRequest: publishRequestSchema(),
+    PublishResponse: jsonSchema(publishResponse, 'output'),
   }
   for (const type of entityTypes) {
     schemas[type] = jsonSchema(entitySchemas[type], 'input')
@@ -189,14 +196,14 @@ export function openApiDocument(): Record<string, unknown> {
     }
     paths[`/v1/{brandId}/${type}/{id}`] = item
   }
-  Object.assign(paths, webhookPaths(brandId, security))
+  Object.assign(paths, webhookPaths(brandId, security), publishPaths(brandId, security))
   return {
     openapi: '3.1.0',
     info: {
       title: 'Flex API',
       version: '1.0.0',
       description:
-        "Ingestion of a brand's entities (docs/ingestion.md) and its webhooks (docs/webhooks.md). Every error has the APIErrorResponse shape; under /v1 the API key is checked first. Requests over Node's limits get 431 (request line and headers over 16 KiB) or 408 in the same shape.",
+        "Ingestion of a brand's entities (docs/ingestion.md), its webhooks and the events its upstream systems publish (docs/webhooks.md). Every error has the APIErrorResponse shape; under /v1 the API key is checked first. Requests over Node's limits get 431 (request line and headers over 16 KiB) or 408 in the same shape.",
     },
     components: {
       schemas,
@@ -388,4 +395,76 @@ function webhookPaths(brandId: Record<string, unknown>, security: Record<string,
 
 function query(name: string, schema: Record<string, unknown>, description: string): Record<string, unknown> {
   return { name, in: 'query', required: false, description, schema }
+}
+
+/**
+ * POST /v1/{brandId}/events: up to maxEventsPerRequest events, each with the caller's id, a
+ * publishable type and the data that type defines (schemas/webhooks/event-types.json).
+ */
+function publishRequestSchema(): Record<string, unknown> {
+  return {
+    type: 'object',
+    properties: {
+      events: {
+        type: 'array',
+        minItems: 1,
+        maxItems: maxEventsPerRequest,
+        items: {
+          type: 'object',
+          properties: {
+            id: {
+              type: 'string',
+              pattern: externalIdPattern.source,
+              description:
+                'Your own id for the event, 1-128 of A-Z a-z 0-9 . _ : @ -: the same id with the same type and data again is a duplicate (nothing more happens), with another type or data a 409',
+            },
+            type: {
+              type: 'string',
+              enum: publishableEventTypes(),
+              description: 'A publishable event type (not a prefix): the types no part of the platform produces',
+            },
+            data: {
+              type: 'object',
+              description: `The event's payload: the JSON Schema of each type's data is in schemas/webhooks/event-types.json. Numbers must be ones a 64-bit float holds exactly, text must be well-formed Unicode without NUL, objects and arrays nest at most ${maxDataDepth} deep.`,
+            },
+          },
+          required: ['id', 'type', 'data'],
+          additionalProperties: false,
+        },
+      },
+    },
+    required: ['events'],
+    additionalProperties: false,
+  }
+}
+
+function publishPaths(brandId: Record<string, unknown>, security: Record<string, unknown>[]): Record<string, unknown> {
+  return {
+    '/v1/{brandId}/events': {
+      post: {
+        summary:
+          "Publish events from the brand's upstream systems (order management, carrier tracking, point of sale, SMS gateway) for delivery to its webhooks",
+        description: `At most ${maxEventsPerRequest} events (${publishBodyLimit / 1024 / 1024} MiB) per request. A request is stored whole or not at all; each new event is delivered to every enabled webhook of the brand that subscribes to its type.`,
+        security,
+        parameters: [brandId],
+        requestBody: { required: true, content: json('PublishRequest') },
+        responses: {
+          '202': ok(
+            'Accepted for delivery: each event created, or a duplicate of one published before',
+            'PublishResponse',
+          ),
+          ...v1Errors,
+          '400': error('Malformed JSON, or a path that is not valid percent-encoding'),
+          '409': error(
+            'An event id was published before (or earlier in this request) with another type or data; validations names each such event (events.N.id). Nothing of the request was stored',
+          ),
+          '413': error(`More than ${maxEventsPerRequest} events, or a body over ${publishBodyLimit / 1024 / 1024} MiB`),
+          '415': error('The body is not application/json in UTF-8'),
+          '422': error(
+            'There are errors in the request: validations names each field (events.N.id, events.N.type: unknown, a prefix, or produced by the platform itself; events.N.data.FIELD: what its type refuses). Nothing was stored',
+          ),
+        },
+      },
+    },
+  }
 }

@@ -189,3 +189,23 @@ export const webhookEventResponse = webhookEventSummary.extend({
 export const rotatedSecretResponse = webhookSecretResponse.extend({
   previousSecretExpires: utcInstant('Until then the previous secret keeps signing beside the new one'),
 })
+
+/** POST /v1/{brandId}/events: 202, one outcome per event, in request order. */
+export const publishResponse = z.strictObject({
+  summary: z.strictObject({
+    created: z.int().min(0).meta({ description: 'Events stored now and queued for delivery' }),
+    duplicate: z.int().min(0).meta({ description: 'Events published before under the same id, type and data' }),
+  }),
+  results: z
+    .array(
+      z.strictObject({
+        index: z.int().meta({ description: 'Position of the event in the request, from 0' }),
+        id: z.string().meta({ description: 'The event id, as sent' }),
+        outcome: z.enum(['created', 'duplicate']).meta({
+          description:
+            'created: stored, and delivered to every enabled webhook of the brand that subscribes to its type; duplicate: this id was published before with the same type and data (or earlier in this request), nothing more happens',
+        }),
+      }),
+    )
+    .meta({ description: 'One outcome per event, in request order' }),
+})

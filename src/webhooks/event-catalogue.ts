@@ -24,6 +24,12 @@ export interface EventTypeDefinition {
   readonly type: string
   /** Who produces it: a brand's upstream systems (POST /v1/{brandId}/events), ingestion, exports. */
   readonly source: 'upstream' | 'ingestion' | 'exports'
+  /**
+   * Whether the brand's systems may publish it through POST /v1/{brandId}/events: only the types
+   * no part of the platform produces (the upstream ones). The platform's own (ingestion's change
+   * events, the export event) are refused there, so that no caller can forge them.
+   */
+  readonly publishable: boolean
   /** What happened, and who sends it. */
   readonly description: string
   /** The shape of the envelope's `data`. */
@@ -69,6 +75,7 @@ const trackingTypes = {
 const upstream = (type: string, description: string, data: z.ZodType, example: unknown): EventTypeDefinition => ({
   type,
   source: 'upstream',
+  publishable: true,
   description,
   data,
   example,
@@ -105,6 +112,7 @@ export const eventCatalogue: readonly EventTypeDefinition[] = [
     ...Object.entries(changes).map(([change, what]) => ({
       type: `${entity.eventPrefix}.${change}`,
       source: 'ingestion' as const,
+      publishable: false,
       description: `A ${entity.type} record was ${what} through ingestion (API or file); data is the entity as stored`,
       data: changedEntityData(entity.type),
       example: changedEntityExamples[entity.type],
@@ -115,6 +123,7 @@ export const eventCatalogue: readonly EventTypeDefinition[] = [
           {
             type: `${entity.eventPrefix}.DELETED`,
             source: 'ingestion' as const,
+            publishable: false,
             description: 'A customer was erased (DELETE /v1/{brandId}/customers/{id}); data is its id only',
             data: deletedEntityData,
             example: { id: 'C-1001' },
@@ -125,6 +134,7 @@ export const eventCatalogue: readonly EventTypeDefinition[] = [
   {
     type: exportCompletedEventType,
     source: 'exports',
+    publishable: false,
     description:
       "A brand-day's export is complete: the platform sends it when the day's manifest is written (flex export, flex backfill, flex schedule)",
     data: exportCompletedData,
@@ -143,6 +153,38 @@ export function eventType(type: string): EventTypeDefinition | undefined {
 
 const byType = new Map(eventCatalogue.map((e) => [e.type, e]))
 const knownTypes = new Set(byType.keys())
+
+/**
+ * Why a type cannot be published through POST /v1/{brandId}/events (unknown, a prefix of types,
+ * or one the platform produces itself), or undefined when it can.
+ */
+export function publishProblem(type: string): string | undefined {
+  const definition = byType.get(type)
+  if (definition?.publishable) return undefined
+  if (definition !== undefined) {
+    return `${type} is produced by the platform itself (${definition.source}) and cannot be published; publish one of ${publishableTypes}`
+  }
+  if (subscriptionProblem(type) === undefined) {
+    const below = eventCatalogue.find((e) => e.publishable && subscriptionCovers(type, e.type))
+    return below === undefined
+      ? `${type} is a prefix of types the platform produces itself; publish one of ${publishableTypes}`
+      : `${type} is a prefix of types, not a type: publish one type below it, such as ${below.type}`
+  }
+  return `unknown event type "${type}"; publish one of ${publishableTypes} (docs/webhooks.md, schemas/webhooks/event-types.json)`
+}
+
+/** Every type the brand's systems may publish (POST /v1/{brandId}/events), in catalogue order. */
+export function publishableEventTypes(): string[] {
+  return eventCatalogue.filter((e) => e.publishable).map((e) => e.type)
+}
+
+/** The publishable types in short: a parent with several types below it as `PARENT.*`. */
+const publishableTypes = (() => {
+  const types = publishableEventTypes()
+  const parent = (type: string) => type.slice(0, Math.max(0, type.lastIndexOf('.')))
+  const shared = (type: string) => parent(type) !== '' && types.filter((t) => parent(t) === parent(type)).length > 1
+  return [...new Set(types.map((t) => (shared(t) ? `${parent(t)}.*` : t)))].join(', ')
+})()
 
 /** Whether a subscription (a type, or a prefix of types) covers an event type. */
 export function subscriptionCovers(subscription: string, eventType: string): boolean {

@@ -18,6 +18,7 @@ export function eventTypesDocument(): Record<string, unknown> {
     types: eventCatalogue.map((e) => ({
       type: e.type,
       source: e.source,
+      publishable: e.publishable,
       description: e.description,
       data: toJson(e.data),
       example: e.example,

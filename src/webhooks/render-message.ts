@@ -4,6 +4,8 @@ import { entities } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
 import { readEntity } from '../ingest/read-entity.ts'
 import type { EventEnvelope } from './event-envelope.ts'
+import { publishedEventEntityType } from './publish-event.ts'
+import { readPublishedEvents } from './published-event-reader.ts'
 
 /** A thin event as the outbox named it. */
 export interface ThinEvent {

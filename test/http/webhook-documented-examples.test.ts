@@ -43,6 +43,34 @@ describe('docs/webhooks.md API examples', () => {
   })
 })
 
+describe('docs/webhooks.md publishing examples', () => {
+  it('each answers the status it documents, in order, against a started flex serve; the retry is answered as two duplicates', async () => {
+    const blocks = await shellBlocks('docs/webhooks.md', '## Publishing events (upstream systems)')
+    const env = await flexDatabaseEnv(database.current)
+    const key = await brandWithKey(env)
+    const server = await startFlexServer({ env })
+    try {
+      const exampleEnv: Record<string, string> = { FLEX_URL: server.url, BRAND: 'acme', FLEX_KEY: key }
+      const answers: { status: number; body: { summary?: unknown; validations?: Record<string, string> } }[] = []
+      for (const block of blocks) {
+        const { status, body } = await runDocumentedExample(block, exampleEnv)
+        answers.push({ status, body: JSON.parse(body) })
+      }
+      expect(answers.map((a) => a.status)).toEqual([202, 202, 409, 422])
+      expect(answers.map((a) => a.body.summary)).toEqual([
+        { created: 2, duplicate: 0 },
+        { created: 0, duplicate: 2 },
+        undefined,
+        undefined,
+      ])
+      expect(Object.keys(answers[2]?.body.validations ?? {})).toEqual(['events.0.id'])
+      expect(Object.keys(answers[3]?.body.validations ?? {}).sort()).toEqual(['events.0.type', 'events.1.data.orderId'])
+    } finally {
+      expect(await server.stop()).toBe(0)
+    }
+  })
+})
+
 describe('FLEX_WEBHOOK_ALLOW_NETWORKS in flex serve', () => {
   it('opens plain http to loopback only when set, and a bad CIDR stops serve with a message naming it', async () => {
     const env = await flexDatabaseEnv(database.current)

@@ -7,6 +7,8 @@ import type { EntityType } from '../../src/ingest/entity-types.ts'
 import {
   eventCatalogue,
   eventType,
+  publishableEventTypes,
+  publishProblem,
   subscriptionCovers,
   subscriptionProblem,
 } from '../../src/webhooks/event-catalogue.ts'
@@ -78,6 +80,17 @@ describe('the event catalogue', () => {
     expect(shipped?.safeParse({ orderId: 'O-1', orderid: 'typo' }).success).toBe(false)
     expect(eventType('RECEIPTS')?.data.safeParse({ receiptId: 'R-1' }).success).toBe(true)
     expect(eventType('NOTIFICATION.SMS.RECEIPT')?.data.safeParse({ receiptId: 'R-1' }).success).toBe(false)
+  })
+
+  it('lets the brand publish exactly the upstream types, and says why any other name cannot be published', () => {
+    for (const entry of eventCatalogue) expect(entry.publishable, entry.type).toBe(entry.source === 'upstream')
+    expect(publishableEventTypes()).toEqual(expect.arrayContaining(['RECEIPTS', 'NOTIFICATION.SMS.RECEIPT']))
+    expect(publishableEventTypes()).toHaveLength(28) // seed 002: 18 OMS, 8 tracking, receipts, SMS receipts
+    expect(publishProblem('ORDER_EVENTS.TRACKING.SHIPMENT_DELIVERED')).toBeUndefined()
+    expect(publishProblem('CUSTOMER.CREATED')).toMatch(/produced by the platform itself \(ingestion\)/)
+    expect(publishProblem('ORDER_EVENTS.TRACKING')).toMatch(/prefix of types, not a type.*ORDER_EVENTS\.TRACKING\./)
+    expect(publishProblem('CUSTOMER')).toMatch(/prefix of types the platform produces itself/)
+    expect(publishProblem('RECEIPT')).toMatch(/unknown event type "RECEIPT"; publish one of .*ORDER_EVENTS\.OMS\.\*/)
   })
 
   it('knows only whole types, not prefixes', () => {
