@@ -10,6 +10,10 @@ const expecting = (what: string) => ({ error: `expected ${what}` })
 const timeOfDay = expecting('a time of day HH:MM (00:00 to 23:59)')
 const chunkRows = expecting('a whole number from 100 to 100000')
 const port = expecting('a port number from 0 to 65535')
+const wholeNumber = (min: number, max: number, fallback: number) => {
+  const rule = expecting(`a whole number from ${min} to ${max}`)
+  return z.preprocess(emptyAsUnset, z.coerce.number(rule).int(rule).min(min, rule).max(max, rule).default(fallback))
+}
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
 
 const configSchema = z.object({
@@ -78,6 +82,15 @@ const configSchema = z.object({
         return cidrs
       }),
   ),
+  /** Webhook attempts one delivery worker keeps in flight. */
+  FLEX_DELIVERY_CONCURRENCY: wholeNumber(1, 1_000, 64),
+  /** Attempts in flight to one webhook, across all workers: one slow endpoint holds no more. */
+  FLEX_DELIVERY_PER_WEBHOOK: wholeNumber(1, 1_000, 16),
+  /**
+   * Seconds a worker holds the deliveries it took; a dead worker's deliveries are attempted again
+   * after it. At least 15, more than an attempt's 10 s, so a live worker never loses one mid-attempt.
+   */
+  FLEX_DELIVERY_LEASE_SECONDS: wholeNumber(15, 600, 30),
   /** pino level: trace, debug, info, warn, error, fatal or silent. */
   LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(logLevels, expecting(`one of ${logLevels.join(', ')}`)).default('info')),
 })

@@ -6,6 +6,7 @@ import { apikeyCommand } from './apikey.ts'
 import { backfillCommand } from './backfill.ts'
 import { brandsCommand } from './brands.ts'
 import { type CommandContext, type CommandDef, parseCommandArgs } from './command.ts'
+import { deliverCommand } from './deliver.ts'
 import { demoCommand } from './demo.ts'
 import { exportCommand } from './export.ts'
 import { ingestCommand } from './ingest.ts'
@@ -24,6 +25,7 @@ export const commands: readonly CommandDef[] = [
   ingestCommand,
   apikeyCommand,
   serveCommand,
+  deliverCommand,
   demoCommand,
 ] as CommandDef[]
 

@@ -1,17 +1,22 @@
 import { once } from 'node:events'
 import { FlexError } from '../errors.ts'
 import { buildApp } from '../http/app.ts'
+import { startDeliveryWorker } from '../webhooks/delivery-worker.ts'
 import { defineCommand, withDatabase } from './command.ts'
+import { deliveryOptions } from './deliver.ts'
 
 export const serveCommand = defineCommand({
   name: 'serve',
-  summary: 'run the ingestion HTTP API (port from PORT, default 8080)',
-  help: `Usage: flex serve
+  summary: 'run the HTTP API (port from PORT, default 8080); --deliver also delivers webhooks',
+  help: `Usage: flex serve [--deliver]
 
 Serves the ingestion API (docs/ingestion.md) and the webhooks API (docs/webhooks.md) on 0.0.0.0:$PORT (default 8080) until SIGTERM or
-SIGINT, then finishes the requests in flight and exits 0. Exits 2 when the port is taken.`,
-  options: {},
-  async run(_args, context) {
+SIGINT, then finishes the requests in flight and exits 0. Exits 2 when the port is taken.
+
+  --deliver   also run the webhook delivery worker in this process (as flex deliver does): for small
+              installs and the embedded database, which one process at a time can open`,
+  options: { deliver: { type: 'boolean' } },
+  async run(args, context) {
     const port = context.config.PORT
     return withDatabase(context, async (database) => {
       // Listening for the signals before the port opens, so that none arrives unhandled.
@@ -34,9 +39,11 @@ SIGINT, then finishes the requests in flight and exits 0. Exits 2 when the port 
         }
         throw error
       }
+      const worker = args.values.deliver ? startDeliveryWorker(deliveryOptions(database.db, context)) : undefined
       const [name] = (await signal) as [string]
       context.log.info({ signal: name }, 'stopping: finishing requests in flight')
       await app.close()
+      await worker?.stop()
       return 0
     })
   },

@@ -1,8 +1,8 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/database.ts'
-import { entities } from '../ingest/entities/index.ts'
-import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
-import { readEntity } from '../ingest/read-entity.ts'
+import { readCompletedExports } from '../exports/read-completed-exports.ts'
+import { entityDefinition } from '../ingest/entities/index.ts'
+import { readEntities } from '../ingest/read-entity.ts'
 import type { EventEnvelope } from './event-envelope.ts'
 import { publishedEventEntityType } from './publish-event.ts'
 import { readPublishedEvents } from './published-event-reader.ts'
@@ -17,18 +17,37 @@ export interface ThinEvent {
   occurredAt: Date
 }
 
-const isEntityType = (type: string): type is EntityType => (entityTypes as readonly string[]).includes(type)
-
 /**
- * The `data` of each event, read through the owning feature's public reader: the entity as it is
- * now. Undefined for an entity that no longer exists.
+ * The `data` of many events, read in batches through the owning feature's public reader (a few
+ * queries per brand and entity type, whatever the number of events): the entity as it is now. An
+ * entity that no longer exists has no data (null).
  */
-async function eventData(db: Kysely<Database>, event: ThinEvent): Promise<unknown> {
-  if (isEntityType(event.entityType)) {
-    if (event.eventType.endsWith('.DELETED')) return { id: event.entityId }
-    return readEntity(db, event.brandId, entities[event.entityType], event.entityId)
+async function eventData(db: Kysely<Database>, events: readonly ThinEvent[]): Promise<Map<string, unknown>> {
+  const data = new Map<string, unknown>()
+  const groups = new Map<string, ThinEvent[]>()
+  for (const event of events) {
+    if (event.eventType === 'CUSTOMER.DELETED') data.set(event.eventId, { id: event.entityId })
+    else {
+      const key = `${event.brandId}\u0000${event.entityType}`
+      const group = groups.get(key)
+      if (group) group.push(event)
+      else groups.set(key, [event])
+    }
   }
-  return undefined
+  for (const group of groups.values()) {
+    const [{ brandId, entityType }] = group as [ThinEvent]
+    const ids = group.map((event) => event.entityId)
+    const definition = entityDefinition(entityType)
+    const found = definition
+      ? await readEntities(db, brandId, definition, ids)
+      : entityType === 'export_runs'
+        ? await readCompletedExports(db, ids)
+        : entityType === publishedEventEntityType
+          ? new Map([...(await readPublishedEvents(db, brandId, ids))].map(([id, event]) => [id, event.data]))
+          : new Map<string, unknown>()
+    for (const event of group) data.set(event.eventId, found.get(event.entityId) ?? null)
+  }
+  return data
 }
 
 /** The body every attempt of this event sends. */
@@ -51,9 +70,11 @@ export function renderBody(event: ThinEvent, data: unknown): string {
  */
 export async function renderMessages(db: Kysely<Database>, events: readonly ThinEvent[]): Promise<Map<string, string>> {
   if (events.length === 0) return new Map()
-  const rendered = await Promise.all(
-    events.map(async (event) => ({ event_id: event.eventId, body: renderBody(event, await eventData(db, event)) })),
-  )
+  const data = await eventData(db, events)
+  const rendered = events.map((event) => ({
+    event_id: event.eventId,
+    body: renderBody(event, data.get(event.eventId)),
+  }))
   const result = await sql<{ event_id: string; body: string }>`
     with rendered as (
       select * from jsonb_to_recordset(${JSON.stringify(rendered)}::jsonb) as r(event_id uuid, body text)
