@@ -20,7 +20,7 @@ export interface DeliveryToSend {
  * The HTTP request of one attempt: the kept body, signed now (Standard Webhooks: `webhook-id` is
  * the event id, the same on every retry; the timestamp and signature are the attempt's), seed
  * 004's X-Event-Id and X-Webhook-Version, and the webhook's own headers, which cannot override
- * these (the API refuses them).
+ * these (the API refuses them). Names are sent in lower case, as HTTP/2 requires and HTTP/1.1 allows.
  */
 export function deliveryRequest(delivery: DeliveryToSend, body: string, at: Date): OutgoingWebhookRequest {
   const timestamp = Math.floor(at.getTime() / 1000)
@@ -28,7 +28,7 @@ export function deliveryRequest(delivery: DeliveryToSend, body: string, at: Date
     url: delivery.endpoint,
     body,
     headers: {
-      ...delivery.headers,
+      ...Object.fromEntries(Object.entries(delivery.headers).map(([name, value]) => [name.toLowerCase(), value])),
       'content-type': 'application/json',
       'user-agent': userAgent,
       'webhook-id': delivery.eventId,
