@@ -16,7 +16,10 @@ records them and exits 0. Several workers may run against one database; a worker
 leaves its deliveries to the others after FLEX_DELIVERY_LEASE_SECONDS.
 
 Settings: FLEX_WEBHOOK_ALLOW_NETWORKS, FLEX_DELIVERY_CONCURRENCY, FLEX_DELIVERY_PER_WEBHOOK,
-FLEX_DELIVERY_LEASE_SECONDS (README: Configuration).`,
+FLEX_DELIVERY_LEASE_SECONDS (README: Configuration).
+
+Exit codes: 0 stopped by a signal; 1 the database cannot be reached; 2 invalid settings or a
+database in DATABASE_URL that does not exist.`,
   options: {},
   async run(_args, context) {
     return withDatabase(context, async (database) => {
