@@ -73,7 +73,9 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
 
   // Encapsulated here: JSON bodies only, malformed JSON a 400 in the API's words.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // Request signatures (keys that require them) cover the raw bytes.
+    request.rawBody = body as string
     try {
       done(null, JSON.parse(body as string))
     } catch (error) {

@@ -79,6 +79,7 @@ export class DeliveryWorker {
   #flushing: Promise<void> | undefined
   #flushTimer: NodeJS.Timeout | undefined
   #wake: (() => void) | undefined
+  #wakeOnSlot = false
 
   constructor(options: DeliveryWorkerOptions) {
     this.#db = options.db
@@ -138,19 +139,24 @@ export class DeliveryWorker {
         busy = false
       }
       if (this.#stopping) break
-      // Full: wait for a free slot. Idle: wait for the poll interval (or a free slot).
-      if (this.#inFlight.size >= this.#concurrency || !busy) await this.#idle(this.#pollMs)
+      // Full: wait for a free slot. Nothing more due: wait for the poll interval (a finished attempt
+      // schedules its retry seconds ahead at the earliest, so it is no reason to look sooner).
+      const full = this.#inFlight.size >= this.#concurrency
+      if (full || !busy) await this.#idle(this.#pollMs, full)
     }
   }
 
-  #idle(ms: number): Promise<void> {
+  #idle(ms: number, untilSlotFrees: boolean): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms)
-      function done() {
+      const done = () => {
         clearTimeout(timer)
+        this.#wake = undefined
+        this.#wakeOnSlot = false
         resolve()
       }
+      const timer = setTimeout(done, ms)
       this.#wake = done
+      this.#wakeOnSlot = untilSlotFrees
     })
   }
 
@@ -178,7 +184,7 @@ export class DeliveryWorker {
   #start(delivery: ClaimedDelivery, body: string): void {
     const attempt = this.#attempt(delivery, body).finally(() => {
       this.#inFlight.delete(attempt)
-      this.#wake?.()
+      if (this.#wakeOnSlot) this.#wake?.()
     })
     this.#inFlight.add(attempt)
   }

@@ -6,6 +6,7 @@ import type { z } from 'zod'
 import { createApiKey } from '../../src/apikeys/api-key-repository.ts'
 import { buildApp } from '../../src/http/app.ts'
 import { openApiDocument } from '../../src/http/openapi.ts'
+import { signRequest } from '../../src/http/request-signature.ts'
 import {
   apiErrorResponseSchema,
   createdWebhookResponse,
@@ -377,6 +378,35 @@ describe('secret rotation and the events of a webhook', () => {
       )
     }
     expect((await events('size=100&start=2026-11-30T09:00:00%2B01:00&end=2026-11-30T09:00:00Z')).statusCode).toBe(200)
+  })
+})
+
+describe('signed requests', () => {
+  it('accepts a create and a PATCH signed with a key that requires signatures (the signature covers the raw body)', async () => {
+    const signed = await createApiKey(database.current.handle.db, 'brand-a', { requireSignature: true })
+    const send = (method: 'POST' | 'PATCH', url: string, body: string) => {
+      const now = String(Math.floor(Date.now() / 1000))
+      return app.inject({
+        method,
+        url,
+        headers: {
+          ...auth(signed.key),
+          'content-type': 'application/json',
+          'x-flex-timestamp': now,
+          'x-flex-signature': signRequest(signed.signingSecret as string, now, method, url, body),
+        },
+        payload: body,
+      })
+    }
+    const created = await send(
+      'POST',
+      '/v1/brand-a/webhooks',
+      JSON.stringify({ endpoint: 'https://example.com/signed', events: ['RECEIPTS'] }),
+    )
+    expect(created.statusCode, created.body).toBe(201)
+    const { id } = created.json() as { id: string }
+    const patched = await send('PATCH', `/v1/brand-a/webhooks/${id}`, '{"enabled":false}')
+    expect(patched.statusCode, patched.body).toBe(204)
   })
 })
 
