@@ -1,6 +1,8 @@
 import { pino } from 'pino'
 import { Webhook as StandardWebhook } from 'standardwebhooks'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { exportDay } from '../../src/exports/export-day.ts'
+import { readManifest } from '../../src/exports/manifest.ts'
 import { deleteCustomer } from '../../src/ingest/delete-customer.ts'
 import { entities } from '../../src/ingest/entities/index.ts'
 import { ingestRecords } from '../../src/ingest/ingest-records.ts'
@@ -12,7 +14,7 @@ import { publishEvents } from '../../src/webhooks/publish-event.ts'
 import { retryDelaysMs } from '../../src/webhooks/retry-schedule.ts'
 import { WebhookSender } from '../../src/webhooks/send-webhook-request.ts'
 import { createWebhook, findWebhook, rotateWebhookSecret } from '../../src/webhooks/webhook-repository.ts'
-import { addBrand, fullRecords } from '../support/fixtures.ts'
+import { addBrand, addCampaign, fullRecords, silentLog, tempFolder } from '../support/fixtures.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 import { type Receiver, startReceiver } from '../support/webhook-receiver.ts'
 
@@ -165,6 +167,42 @@ describe('a delivery', () => {
     const verified = (secret: string, request: typeof during) => verifies(secret, request) !== false
     expect([verified(hook.secret, during), verified(rotated.secret, during)]).toEqual([true, true])
     expect([verified(hook.secret, after), verified(rotated.secret, after)]).toEqual([false, true])
+  })
+})
+
+describe('EXPORTS.DAILY.COMPLETED', () => {
+  it("is delivered after a real export with the brand-day's manifest in short: each file's rows, bytes and checksum", async () => {
+    await addBrand(db(), 'deliver-export', 'Europe/Berlin')
+    await addCampaign(db(), { brand_id: 'deliver-export', id: 'c1', updated_at: '2026-06-15T10:00:00Z' })
+    await webhook('deliver-export', ['EXPORTS'])
+    const folder = await tempFolder()
+    const brand = { id: 'deliver-export', timezone: 'Europe/Berlin' }
+    await exportDay({
+      database: database.current.handle,
+      destination: folder,
+      brand,
+      date: '2026-06-15',
+      gzip: true,
+      log: silentLog,
+    })
+    await worker().runOnce()
+    const written = await readManifest(folder, 'deliver-export', '2026-06-15')
+    expect(receiver.requests).toHaveLength(1)
+    const body = JSON.parse(receiver.requests[0]?.body ?? '{}')
+    expect(body).toMatchObject({ type: 'EXPORTS.DAILY.COMPLETED', brandId: 'deliver-export' })
+    expect(body.data).toEqual({
+      brand_id: 'deliver-export',
+      date: '2026-06-15',
+      timezone: 'Europe/Berlin',
+      manifest_path: 'deliver-export/_manifests/dt=2026-06-15.json',
+      files: written?.files.map(({ file_type, path, rows, bytes, sha256 }) => ({
+        file_type,
+        path,
+        rows,
+        bytes,
+        sha256,
+      })),
+    })
   })
 })
 

@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { appendOutboxEvents, type NewOutboxEvent } from '../../src/outbox/append-outbox-events.ts'
+import { eventCatalogue, subscriptionCovers } from '../../src/webhooks/event-catalogue.ts'
 import { fanOutEvents } from '../../src/webhooks/fan-out.ts'
 import { createWebhook, setWebhookEnabled } from '../../src/webhooks/webhook-repository.ts'
 import { addBrand } from '../support/fixtures.ts'
@@ -84,6 +85,33 @@ describe('fanOutEvents', () => {
     await append('fan-a', [{ eventType: 'CUSTOMER_EVENT.CREATED', entityType: 'customer_events', entityId: 'CE-1' }])
     await fanOutEvents(db(), { now, batchSize: 100 })
     expect(await deliveriesOf(customers)).toEqual([])
+  })
+
+  it('matches subscriptions as the catalogue does, for every type and every prefix of a type', async () => {
+    const types = eventCatalogue.map((e) => e.type)
+    const prefixes = [
+      ...new Set(types.flatMap((t) => t.split('.').map((_, i, parts) => parts.slice(0, i + 1).join('.')))),
+    ]
+    const hooks = new Map<string, string>()
+    for (const prefix of prefixes) hooks.set(await webhook('fan-a', `https://example.com/${prefix}`, [prefix]), prefix)
+    await append(
+      'fan-a',
+      types.map((type) => ({ eventType: type, entityType: 'published_events', entityId: type })),
+    )
+    await fanOutEvents(db(), { now, batchSize: 1_000 })
+    const made = await db()
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhook_messages as m', 'm.event_id', 'd.event_id')
+      .select(['d.webhook_id', 'm.event_type'])
+      .execute()
+    const pairs = (list: { prefix: string; type: string }[]) => list.map((p) => `${p.prefix} <- ${p.type}`).sort()
+    expect(pairs(made.map((d) => ({ prefix: hooks.get(d.webhook_id) ?? '?', type: d.event_type })))).toEqual(
+      pairs(
+        prefixes.flatMap((prefix) =>
+          types.filter((type) => subscriptionCovers(prefix, type)).map((type) => ({ prefix, type })),
+        ),
+      ),
+    )
   })
 
   it('takes the oldest events first, a batch at a time', async () => {
