@@ -36,7 +36,7 @@ import {
   tableRows,
 } from '../support/documented-examples.ts'
 import { addBrand } from '../support/fixtures.ts'
-import { flexDatabaseEnv, flexOutput, freePort, startFlexServer } from '../support/flex-process.ts'
+import { flexDatabaseEnv, flexOutput, freePort, startFlex, startFlexServer } from '../support/flex-process.ts'
 import { startShellSession } from '../support/shell-session.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 import { type ReceivedRequest, startReceiver } from '../support/webhook-receiver.ts'
@@ -555,5 +555,39 @@ describe('docs/webhooks.md: the attempt log examples', () => {
       expect(await server.stop()).toBe(0)
       await receiver.close()
     }
+  })
+})
+
+describe('docs/webhooks.md: operating the delivery worker', () => {
+  it('flex deliver delivers a due event to its webhook, and on SIGTERM finishes and exits 0', async (context) => {
+    if (database.current.kind === 'pglite') {
+      return context.skip('needs a PostgreSQL server that flex deliver and the test both open (set DATABASE_URL)')
+    }
+    await addBrand(db(), 'guide-deliver', 'UTC')
+    const receiver = await startReceiver()
+    const worker = startFlex(['deliver'], {
+      env: { DATABASE_URL: database.current.url, FLEX_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8' },
+    })
+    try {
+      const created = await createWebhook(db(), 'guide-deliver', {
+        endpoint: `${receiver.url}/hook`,
+        events: ['CUSTOMER'],
+        enabled: true,
+        headers: {},
+      })
+      if (!('created' in created)) throw new Error('duplicate webhook')
+      await ingestRecords(db(), 'guide-deliver', entities.customers, [
+        { id: 'C-1', updated_at: '2026-11-21T09:30:00Z' },
+      ])
+      await worker.waitFor('the delivery', () => receiver.requests.length > 0)
+      expect(JSON.parse(receiver.requests[0]?.body ?? '{}')).toMatchObject({
+        type: 'CUSTOMER.CREATED',
+        brandId: 'guide-deliver',
+      })
+    } finally {
+      expect(await worker.stop('SIGTERM')).toBe(0)
+      await receiver.close()
+    }
+    expect(worker.stderr()).toContain('finishing webhook attempts in flight')
   })
 })
