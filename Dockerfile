@@ -1,5 +1,6 @@
-# The flex CLI as a container: `docker run IMAGE export --dest gs://...`, or as a Cloud Run Job
-# running `schedule --once` on a Cloud Scheduler trigger (cloudbuild.yaml deploys both).
+# The flex CLI as a container: `docker run IMAGE export --dest gs://...`, as a Cloud Run Job
+# running `schedule --once` on a Cloud Scheduler trigger, and as the webhook delivery workers
+# running `deliver` in a Cloud Run worker pool (cloudbuild.yaml deploys all three).
 # Node runs the TypeScript sources directly (type stripping), so there is no build step: the
 # first stage only installs production dependencies.
 

@@ -21,8 +21,12 @@ interface Step {
 }
 
 describe('deployment files', () => {
-  it('cloudbuild.yaml installs, tests against PostgreSQL, builds, pushes, deploys the job and its trigger', async () => {
-    const build = parse(await readFile(`${root}cloudbuild.yaml`, 'utf8')) as { steps: Step[]; images: string[] }
+  it('cloudbuild.yaml installs, tests against PostgreSQL, builds, pushes, deploys the job, the delivery workers and the trigger', async () => {
+    const build = parse(await readFile(`${root}cloudbuild.yaml`, 'utf8')) as {
+      steps: Step[]
+      images: string[]
+      substitutions: Record<string, string>
+    }
     expect(build.steps.map((s) => s.id)).toEqual([
       'postgres',
       'install',
@@ -31,6 +35,7 @@ describe('deployment files', () => {
       'push',
       'deploy-job',
       'migrate',
+      'deploy-delivery',
       'deploy-trigger',
     ])
     for (const step of build.steps) expect(step.name, step.id).toMatch(/\S/)
@@ -41,6 +46,19 @@ describe('deployment files', () => {
     expect(args('test').join(' ')).toContain('npm test')
     expect(args('deploy-job')).toContain('--args=schedule,--once')
     expect(build.images).toHaveLength(1)
+    const image = build.images[0] as string
+    expect(args('build')).toContain(image)
+    expect(args('deploy-job')).toContain(`--image=${image}`)
+    // The delivery workers: the same image running `deliver`, scaled by a substitution's instance count.
+    const delivery = args('deploy-delivery')
+    expect(delivery.slice(0, 5)).toEqual(['beta', 'run', 'worker-pools', 'deploy', 'flex-deliver'])
+    expect(delivery).toContain(`--image=${image}`)
+    expect(delivery).toContain('--args=deliver')
+    const substitution = '$' + '{_DELIVERY_WORKERS}' // Cloud Build's syntax, not a template literal
+    expect(delivery).toContain(`--scaling=${substitution}`)
+    expect(Number(build.substitutions._DELIVERY_WORKERS)).toBeGreaterThanOrEqual(1)
+    expect(delivery.some((arg) => arg.startsWith('--set-secrets=DATABASE_URL='))).toBe(true)
+    expect(delivery.join(' ')).not.toContain('FLEX_WEBHOOK_ALLOW_NETWORKS')
   })
 
   it('Dockerfile copies only paths that exist and starts the flex CLI', async () => {
@@ -59,7 +77,7 @@ describe('deployment files', () => {
   it('the commands the deployment runs exist in the CLI', async () => {
     const { main } = await import('../../src/cli/main.ts')
     const help = await captureStdout(() => main(['--help']))
-    for (const command of ['schedule', 'migrate', 'export']) expect(help).toContain(`  ${command} `)
+    for (const command of ['schedule', 'migrate', 'export', 'deliver']) expect(help).toContain(`  ${command} `)
   })
 })
 

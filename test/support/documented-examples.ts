@@ -10,14 +10,51 @@ import { expect } from 'vitest'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 
-/** The ```sh blocks of the markdown section that starts with `heading` (up to the next ## heading). */
-export async function shellBlocks(file: string, heading: string): Promise<string[]> {
-  const markdown = await readFile(path.join(root, file), 'utf8')
-  const start = markdown.indexOf(`\n${heading}\n`)
+/**
+ * The markdown section that starts with the line `heading` (`## API`, `### The retry table`), up to
+ * the next heading of the same or a higher level; lines in fenced code (shell comments) are no headings.
+ */
+export async function markdownSection(file: string, heading: string): Promise<string> {
+  const lines = (await readFile(path.join(root, file), 'utf8')).split('\n')
+  const start = lines.indexOf(heading)
   expect(start, `${file} has the section ${heading}`).toBeGreaterThan(-1)
-  const next = markdown.indexOf('\n## ', start + heading.length + 2)
-  const section = markdown.slice(start, next === -1 ? undefined : next)
-  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '')
+  const level = /^#+/.exec(heading)?.[0].length ?? 1
+  let fenced = false
+  let end = lines.length
+  for (let i = start + 1; i < lines.length; i++) {
+    const line = lines[i] ?? ''
+    if (line.startsWith('```')) fenced = !fenced
+    const depth = /^(#+) /.exec(line)?.[1]?.length
+    if (!fenced && depth !== undefined && depth <= level) {
+      end = i
+      break
+    }
+  }
+  return lines.slice(start, end).join('\n')
+}
+
+/** The fenced blocks of one language (```sh, ```python...) of the section that starts with `heading`. */
+export async function fencedBlocks(file: string, heading: string, language: string): Promise<string[]> {
+  const section = await markdownSection(file, heading)
+  return [...section.matchAll(new RegExp(`^\`\`\`${language}\\n([\\s\\S]*?)^\`\`\``, 'gm'))].map((m) => m[1] ?? '')
+}
+
+/** The ```sh blocks of the markdown section that starts with `heading`. */
+export function shellBlocks(file: string, heading: string): Promise<string[]> {
+  return fencedBlocks(file, heading, 'sh')
+}
+
+/** The rows of the markdown tables in `markdown`, each a list of trimmed cells (separator rows left out). */
+export function tableRows(markdown: string): string[][] {
+  return markdown
+    .split('\n')
+    .filter((line) => line.startsWith('|') && !/^[|\s:-]+$/.test(line))
+    .map((line) =>
+      line
+        .slice(1, line.trimEnd().endsWith('|') ? line.trimEnd().length - 1 : undefined)
+        .split('|')
+        .map((cell) => cell.trim()),
+    )
 }
 
 /**

@@ -138,11 +138,19 @@ export interface FlexServer extends FlexProcess {
   readonly url: string
 }
 
+export interface StartFlexServerOptions extends StartFlexOptions {
+  /** Options of `flex serve`, such as `--deliver`. */
+  args?: string[]
+}
+
 /** Starts `flex serve` on a free port and waits until GET /healthz answers 200. */
-export async function startFlexServer(options: StartFlexOptions = {}): Promise<FlexServer> {
+export async function startFlexServer(options: StartFlexServerOptions = {}): Promise<FlexServer> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const server = startFlex(['serve'], { ...options, env: { ...options.env, PORT: String(port) } })
+  const server = startFlex(['serve', ...(options.args ?? [])], {
+    ...options,
+    env: { ...options.env, PORT: String(port) },
+  })
   try {
     await server.waitFor(`${url}/healthz to answer 200`, async () => {
       try {
