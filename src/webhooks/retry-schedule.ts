@@ -1,8 +1,9 @@
 // When a failed delivery is tried again: the whole policy, as data. The first attempt is made as
 // soon as the event is fanned out; after each failure the next waits the delay below, give or take
 // 10% (jitter spreads the retries of an endpoint that came back). Ten attempts, the last about
-// 23.6 hours after the first; after the tenth failure the delivery is given up (FAILURE), and a
-// manual retry still makes one more attempt. docs/webhooks.md publishes this table.
+// 23.6 hours after the first and never later than 24 hours; after the tenth failure (or at 24 hours)
+// the delivery is given up (FAILURE), and a manual retry still makes one more attempt.
+// docs/webhooks.md publishes this table.
 
 const second = 1_000
 const minute = 60 * second
@@ -26,7 +27,7 @@ export const maxAttempts = retryDelaysMs.length + 1
 /** Each delay is drawn from delay × (1 ± jitter). */
 export const jitter = 0.1
 
-/** A `Retry-After` answer (429, 503) is honoured up to this long after the first attempt. */
+/** No attempt is made later than this after the first (a long `Retry-After` or the jitter cannot stretch it). */
 export const scheduleSpanMs = 24 * hour
 
 /** Statuses whose `Retry-After` header is honoured. */
@@ -51,21 +52,21 @@ export interface FailedAttempt {
 }
 
 /**
- * When to try a failed delivery again, or undefined when its schedule is spent. `random` is
- * injectable so that tests can pin the jitter.
+ * When to try a failed delivery again, or undefined when its schedule is spent: after the last
+ * attempt of the table, or once `scheduleSpanMs` have passed since the first attempt. No attempt is
+ * scheduled later than that, whatever the jitter or a `Retry-After` asks. `random` is injectable
+ * so that tests can pin the jitter.
  */
 export function nextAttemptAt(failed: FailedAttempt, random: () => number = Math.random): Date | undefined {
   const delay = retryDelaysMs[failed.attempts - 1]
-  if (delay === undefined) return undefined
+  const deadline = failed.firstAttemptAt.getTime() + scheduleSpanMs
+  if (delay === undefined || failed.now.getTime() >= deadline) return undefined
   let wait = Math.round(delay * (1 + jitter * (2 * random() - 1)))
   if (failed.statusCode !== undefined && retryAfterStatuses.has(failed.statusCode)) {
     const asked = retryAfterMs(failed.retryAfter, failed.now)
-    if (asked !== undefined) {
-      const untilScheduleEnds = failed.firstAttemptAt.getTime() + scheduleSpanMs - failed.now.getTime()
-      wait = Math.max(wait, Math.min(asked, untilScheduleEnds))
-    }
+    if (asked !== undefined) wait = Math.max(wait, asked)
   }
-  return new Date(failed.now.getTime() + wait)
+  return new Date(Math.min(failed.now.getTime() + wait, deadline))
 }
 
 /** A Retry-After value (delay-seconds or an HTTP-date, RFC 9110 §10.2.3) in ms from now; undefined when unreadable. */

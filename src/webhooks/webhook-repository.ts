@@ -122,7 +122,8 @@ export async function findWebhook(db: Kysely<Database>, brandId: string, id: str
 }
 
 /**
- * Turns the webhook on or off; turning it on clears the reason the platform had disabled it for.
+ * Turns the webhook on or off; turning it on clears the reason the platform had disabled it for,
+ * and starts the 5-day count of failures afresh (the brand says the endpoint is fixed).
  * updated_at moves by the table's trigger.
  */
 export async function setWebhookEnabled(
@@ -133,7 +134,7 @@ export async function setWebhookEnabled(
 ): Promise<boolean> {
   const result = await db
     .updateTable('webhooks')
-    .set({ enabled, ...(enabled ? { disabled_reason: null } : {}) })
+    .set({ enabled, ...(enabled ? { disabled_reason: null, failing_since: null } : {}) })
     .where('brand_id', '=', brandId)
     .where('id', '=', id)
     .executeTakeFirst()

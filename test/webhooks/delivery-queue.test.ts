@@ -7,7 +7,7 @@ import {
   recordAttempts,
 } from '../../src/webhooks/delivery-queue.ts'
 import { fanOutEvents } from '../../src/webhooks/fan-out.ts'
-import { createWebhook, findWebhook } from '../../src/webhooks/webhook-repository.ts'
+import { createWebhook, findWebhook, setWebhookEnabled } from '../../src/webhooks/webhook-repository.ts'
 import { addBrand } from '../support/fixtures.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
@@ -192,5 +192,9 @@ describe('recordAttempts', () => {
         reason: 'no attempt succeeded for 5 days (failing since 2026-12-05T10:00:00Z)',
       },
     ])
+    // Turned on again by the brand, the count starts afresh: the next failure does not disable it.
+    await setWebhookEnabled(db(), 'queue-a', hook, true)
+    expect(await attempt(at(11 * day), false)).toEqual([])
+    expect((await findWebhook(db(), 'queue-a', hook))?.enabled).toBe(true)
   })
 })

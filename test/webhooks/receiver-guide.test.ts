@@ -221,7 +221,7 @@ describe('docs/webhooks.md: the retry table', () => {
     expect(section).toContain(`±${jitter * 100}%`)
     expect(section).toContain(`${maxAttempts} attempts`)
     expect(section).toContain(`the last about ${formatDuration(since)} after the first`)
-    expect(section).toContain(`up to ${scheduleSpanMs / 3_600_000} h after the first attempt`)
+    expect(section).toContain(`No attempt is made later than ${scheduleSpanMs / 3_600_000} h after the first`)
     expect(section).toContain([...retryAfterStatuses].sort().join(' or '))
   })
 

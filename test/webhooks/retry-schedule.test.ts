@@ -40,6 +40,22 @@ describe('the retry schedule', () => {
     expect(next(429, 'soon')).toBe(t0.getTime() + 5_000)
   })
 
+  it('schedules nothing later than 24 hours after the first attempt, and nothing once they have passed', () => {
+    const late = new Date(t0.getTime() + 20 * hour)
+    // Attempt 9 fails 20 h in: the table's 8 h would end at 28 h; it is cut to 24 h.
+    expect(nextAttemptAt({ attempts: 9, firstAttemptAt: t0, now: late }, () => 1)?.getTime()).toBe(
+      t0.getTime() + 24 * hour,
+    )
+    const atDeadline = new Date(t0.getTime() + 24 * hour)
+    expect(nextAttemptAt({ attempts: 3, firstAttemptAt: t0, now: atDeadline }, () => 0.5)).toBeUndefined()
+    expect(
+      nextAttemptAt(
+        { attempts: 2, firstAttemptAt: t0, now: late, statusCode: 429, retryAfter: '86400' },
+        () => 0.5,
+      )?.getTime(),
+    ).toBe(t0.getTime() + 24 * hour)
+  })
+
   it('reads Retry-After as seconds or an HTTP date, and nothing else', () => {
     expect(retryAfterMs('0', t0)).toBe(0)
     expect(retryAfterMs(' 30 ', t0)).toBe(30_000)
