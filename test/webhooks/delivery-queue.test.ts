@@ -173,7 +173,7 @@ describe('recordAttempts', () => {
   })
 
   it('disables a webhook after 5 days of failures without a success; a success in between starts the count again', async () => {
-    const hook = await webhookWith('https://example.com/failing', 4)
+    const hook = await webhookWith('https://example.com/failing', 5)
     await fannedOut()
     const day = 24 * 3600
     const attempt = async (startedAt: Date, succeeded: boolean) => {
