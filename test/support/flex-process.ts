@@ -138,11 +138,14 @@ export interface FlexServer extends FlexProcess {
   readonly url: string
 }
 
-/** Starts `flex serve` on a free port and waits until GET /healthz answers 200. */
-export async function startFlexServer(options: StartFlexOptions = {}): Promise<FlexServer> {
+/** Starts `flex serve` (with `args`, e.g. `--deliver`) on a free port and waits until GET /healthz answers 200. */
+export async function startFlexServer(options: StartFlexOptions & { args?: string[] } = {}): Promise<FlexServer> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const server = startFlex(['serve'], { ...options, env: { ...options.env, PORT: String(port) } })
+  const server = startFlex(['serve', ...(options.args ?? [])], {
+    ...options,
+    env: { ...options.env, PORT: String(port) },
+  })
   try {
     await server.waitFor(`${url}/healthz to answer 200`, async () => {
       try {
@@ -156,4 +159,16 @@ export async function startFlexServer(options: StartFlexOptions = {}): Promise<F
     throw error
   }
   return { ...server, url }
+}
+
+/** Starts `flex deliver` and waits until its worker runs (it logs `delivering webhooks`). */
+export async function startFlexDeliver(options: StartFlexOptions = {}): Promise<FlexProcess> {
+  const worker = startFlex(['deliver'], options)
+  try {
+    await worker.waitFor('flex deliver to start its worker', () => worker.stderr().includes('delivering webhooks'))
+  } catch (error) {
+    await worker.stop('SIGKILL')
+    throw error
+  }
+  return worker
 }
