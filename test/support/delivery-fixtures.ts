@@ -1,12 +1,36 @@
 import type { Kysely } from 'kysely'
+import { type DatabaseHandle, openDatabase } from '../../src/db/connect.ts'
 import type { Database } from '../../src/db/database.ts'
+import { migrateToLatest } from '../../src/db/migrate.ts'
 import { publishEvents } from '../../src/webhooks/publish-event.ts'
 import { createWebhook } from '../../src/webhooks/webhook-repository.ts'
+import type { TestDatabase } from './test-database.ts'
 import type { ReceivedRequest } from './webhook-receiver.ts'
 
 // Setting up and reading back webhook deliveries for tests that run the delivery worker in other
 // processes (`flex deliver`, `flex serve --deliver`): the test writes webhooks and events into the
 // database the processes use, and reads the deliveries' state from it.
+
+export interface DeliveryDatabase {
+  readonly handle: DatabaseHandle
+  /** The environment of a `flex deliver` using this database and sending to loopback receivers. */
+  deliverEnv(settings?: Record<string, string>): Record<string, string>
+}
+
+/**
+ * A fresh migrated database of its own on the test server (not PGlite), for a test whose workers
+ * must not see another test's webhooks: a worker delivers every webhook of its database. Close
+ * its handle when the test ends.
+ */
+export async function deliveryDatabase(database: TestDatabase): Promise<DeliveryDatabase> {
+  const url = await database.createEmptyDatabase()
+  const handle = await openDatabase({ url })
+  await migrateToLatest(handle.db)
+  return {
+    handle,
+    deliverEnv: (settings = {}) => ({ DATABASE_URL: url, FLEX_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8', ...settings }),
+  }
+}
 
 /** Adds an enabled webhook of `brandId` for `events`; answers its id and signing secret. */
 export async function addWebhook(
