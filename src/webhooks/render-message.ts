@@ -90,5 +90,20 @@ export async function renderMessages(db: Kysely<Database>, events: readonly Thin
     select m.event_id, m.body from webhook_messages m
     where m.event_id in (select event_id from rendered) and m.body is not null
   `.execute(db)
-  return new Map(result.rows.map((row) => [row.event_id, row.body]))
+  const kept = new Map(result.rows.map((row) => [row.event_id, row.body]))
+  // A body another worker kept after this statement's snapshot was taken is seen by neither part
+  // of it (the update skips the row, whose body is no longer null; the select sees the old
+  // version), and an event without a body would be ended as erased, never sent: read those again,
+  // in a new snapshot, where the other worker's commit is visible.
+  const unseen = events.filter((event) => !kept.has(event.eventId)).map((event) => event.eventId)
+  if (unseen.length > 0) {
+    const late = await db
+      .selectFrom('webhook_messages')
+      .select(['event_id', 'body'])
+      .where('event_id', 'in', unseen)
+      .where('body', 'is not', null)
+      .execute()
+    for (const row of late) if (row.body !== null) kept.set(row.event_id, row.body)
+  }
+  return kept
 }

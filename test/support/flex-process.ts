@@ -165,3 +165,15 @@ export async function startFlexServer(options: StartFlexServerOptions = {}): Pro
   }
   return { ...server, url }
 }
+
+/** Starts `flex deliver` and waits until its worker runs (it logs `delivering webhooks`). */
+export async function startFlexDeliver(options: StartFlexOptions = {}): Promise<FlexProcess> {
+  const worker = startFlex(['deliver'], options)
+  try {
+    await worker.waitFor('flex deliver to start its worker', () => worker.stderr().includes('delivering webhooks'))
+  } catch (error) {
+    await worker.stop('SIGKILL')
+    throw error
+  }
+  return worker
+}

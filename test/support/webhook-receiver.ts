@@ -1,5 +1,6 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 
 export interface ReceivedRequest {
@@ -17,14 +18,19 @@ export const answerOk: Answer = (_request, res) => {
   res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}')
 }
 
+export interface ReceiverOptions {
+  /** Serve https with this key and certificate (PEM) instead of plain http. */
+  tls?: { key: string | Buffer; cert: string | Buffer }
+}
+
 /**
- * A real HTTP receiver on 127.0.0.1 that records every request and answers with `answer`
- * (changeable while it runs), for tests of delivery over real sockets.
+ * A real HTTP (or, with `tls`, HTTPS) receiver on 127.0.0.1 that records every request and answers
+ * with `answer` (changeable while it runs), for tests of delivery over real sockets.
  */
-export async function startReceiver(answer: Answer = answerOk) {
+export async function startReceiver(answer: Answer = answerOk, options: ReceiverOptions = {}) {
   const requests: ReceivedRequest[] = []
   const state = { answer }
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const headers: Record<string, string> = {}
@@ -40,12 +46,14 @@ export async function startReceiver(answer: Answer = answerOk) {
     }
     requests.push(request)
     await state.answer(request, res)
-  })
+  }
+  const server = options.tls ? createHttpsServer(options.tls, handle) : createServer(handle)
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   const { port } = server.address() as AddressInfo
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    port,
     requests,
     answer(next: Answer) {
       state.answer = next
