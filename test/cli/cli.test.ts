@@ -52,6 +52,7 @@ describe('flex CLI', () => {
       'ingest',
       'apikey',
       'serve',
+      'webhooks',
       'demo',
     ]) {
       expect(overview.stdout).toContain(command)

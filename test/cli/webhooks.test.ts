@@ -1,0 +1,299 @@
+import fc from 'fast-check'
+import { Webhook as StandardWebhook } from 'standardwebhooks'
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { z } from 'zod'
+import { webhookFromOptions } from '../../src/cli/webhooks.ts'
+import { FlexError } from '../../src/errors.ts'
+import {
+  createdWebhookResponse,
+  webhookEventResponse,
+  webhookEventsPage,
+  webhookTestResponse,
+} from '../../src/http/response-schemas.ts'
+import { AllowedNetworks } from '../../src/webhooks/endpoint-url.ts'
+import { runSnippet, shellBlocks } from '../support/documented-examples.ts'
+import { flexBin, flexDatabaseEnv, flexOutput, runFlex } from '../support/flex-process.ts'
+import { hostileCharacters, prototypeKeys } from '../support/hostile-values.ts'
+import { useTestDatabase } from '../support/test-database.ts'
+import { type Receiver, startReceiver } from '../support/webhook-receiver.ts'
+
+// `flex webhooks` as a user runs it: child processes of bin/flex.js against this file's database
+// and a real receiver on 127.0.0.1.
+
+const database = useTestDatabase()
+let env: Record<string, string>
+let receiver: Receiver
+
+beforeAll(async () => {
+  env = { ...(await flexDatabaseEnv(database.current)), FLEX_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8' }
+  if (database.current.kind === 'pglite') await flexOutput(['migrate'], env)
+  for (const brand of ['acme', 'other']) await flexOutput(['brands', 'add', brand, '--timezone', 'UTC'], env)
+})
+
+beforeEach(async () => {
+  receiver = await startReceiver()
+})
+
+afterEach(async () => {
+  await receiver.close()
+})
+
+function json<T extends z.ZodType>(schema: T, stdout: string): z.infer<T> {
+  const parsed = schema.safeParse(JSON.parse(stdout))
+  expect(parsed.success ? [] : parsed.error.issues, stdout).toEqual([])
+  return parsed.data as z.infer<T>
+}
+
+const webhooks = (args: string[], extraEnv: Record<string, string> = {}) =>
+  runFlex(['webhooks', ...args], { ...env, ...extraEnv })
+
+async function created(endpoint: string, brand = 'acme', events = ['RECEIPTS']) {
+  const run = await webhooks([
+    'create',
+    '--brand',
+    brand,
+    '--endpoint',
+    endpoint,
+    ...events.flatMap((e) => ['--event', e]),
+    '--json',
+  ])
+  expect(run.code, run.stderr).toBe(0)
+  return json(createdWebhookResponse, run.stdout)
+}
+
+describe('flex webhooks', () => {
+  it('goes from create to a verified test event, its events, a retry and delete, printing the API’s shapes with --json', async () => {
+    const hook = await created(`${receiver.url}/cli`, 'acme', ['ORDER_EVENTS', 'CUSTOMER'])
+    expect(hook).toMatchObject({ events: ['CUSTOMER', 'ORDER_EVENTS'], enabled: true, disabledReason: null })
+
+    const tested = await webhooks(['test', '--brand', 'acme', hook.id, '--json'])
+    expect(tested.code, tested.stderr).toBe(0)
+    const attempt = json(webhookTestResponse, tested.stdout)
+    expect(attempt).toMatchObject({ status: 'SUCCESS', response: { statusCode: 200 } })
+    const [request] = receiver.requests
+    if (!request) throw new Error('the receiver got nothing')
+    expect(new StandardWebhook(hook.secret).verify(request.body, request.headers)).toMatchObject({
+      id: attempt.eventId,
+      type: 'WEBHOOK.TEST',
+      brandId: 'acme',
+      data: { webhookId: hook.id },
+    })
+
+    const page = json(webhookEventsPage, (await webhooks(['events', '--brand', 'acme', hook.id, '--json'])).stdout)
+    expect(page).toEqual({
+      events: [expect.objectContaining({ id: attempt.eventId, type: 'WEBHOOK.TEST', status: 'SUCCESS' })],
+      page: { size: 20, startId: null, lastId: null },
+    })
+
+    const retried = await webhooks(['retry', '--brand', 'acme', hook.id, attempt.eventId, '--json'])
+    expect(retried.code, retried.stderr).toBe(0)
+    expect(JSON.parse(retried.stdout)).toEqual({ webhookId: hook.id, eventId: attempt.eventId, queued: true })
+    const due = json(
+      webhookEventResponse,
+      (await webhooks(['events', '--brand', 'acme', hook.id, attempt.eventId, '--json'])).stdout,
+    )
+    const { eventId: _eventId, ...recorded } = attempt
+    expect(due).toMatchObject({ id: attempt.eventId, nextAttempt: expect.any(String), attempts: [recorded] })
+
+    expect(await webhooks(['delete', '--brand', 'acme', hook.id, '--json'])).toMatchObject({
+      code: 0,
+      stdout: `${JSON.stringify({ id: hook.id, deleted: true })}\n`,
+    })
+    const gone = await webhooks(['events', '--brand', 'acme', hook.id])
+    expect(gone.code).toBe(2)
+    expect(gone.stderr).toBe(
+      `flex webhooks: no webhook ${hook.id} for brand acme; flex webhooks list --brand acme lists the brand's webhooks\n`,
+    )
+  })
+
+  it("runs README's webhooks commands as written, against a receiver instead of example.com", async () => {
+    const [createBlock, commandsBlock] = await shellBlocks('README.md', '### Webhooks from the command line')
+    expect(createBlock).toContain('https://example.com/webhooks/flex')
+    const snippetEnv = { ...env, LOG_LEVEL: 'warn' }
+    // `npx flex` runs bin/flex.js directly: npx's own start costs a second a line on a busy machine,
+    // and README's "Running the API server" test already shows that `npx flex` finds the command.
+    const run = (snippet: string, extra: Record<string, string> = {}) =>
+      runSnippet(`npx() { if [ "$1" = flex ]; then shift; fi; node ${flexBin} "$@"; }\n${snippet}`, {
+        ...snippetEnv,
+        ...extra,
+      })
+    const create = await run((createBlock ?? '').replace('https://example.com/webhooks/flex', `${receiver.url}/readme`))
+    const id = /^webhook id: +(\S+)$/m.exec(create.output)?.[1]
+    const secret = /^signing secret: +(whsec_\S+)$/m.exec(create.output)?.[1]
+    expect(id && secret, create.output).toBeTruthy()
+
+    const ids: Record<string, string> = { WEBHOOK_ID: id ?? '' }
+    const outputs: string[] = []
+    for (const line of (commandsBlock ?? '').split('\n').filter((l) => l.trim() !== '')) {
+      const { output } = await run(line, ids)
+      outputs.push(output)
+      const eventId = /^test event (\S+): SUCCESS/m.exec(output)?.[1]
+      if (eventId) ids.EVENT_ID = eventId
+    }
+    expect(outputs).toHaveLength(9)
+    const [list, test, events, event, retry, disable, shownSecret, rotated, deleted] = outputs
+    expect(list).toContain(`${id}\tenabled\t${receiver.url}/readme\tCUSTOMER,ORDER_EVENTS`)
+    expect(test).toMatch(/^test event \S+: SUCCESS, 200 in \d+ ms\n$/)
+    expect(receiver.requests).toHaveLength(1)
+    expect(receiver.requests[0]?.headers['x-shared-secret']).toBe('change-me')
+    expect(events).toMatch(new RegExp(`^${ids.EVENT_ID}\tWEBHOOK\\.TEST\tSUCCESS\t`))
+    expect(event).toMatch(/\n {2}\S+\tSUCCESS, 200 in \d+ ms\n$/)
+    expect(retry).toContain(`event ${ids.EVENT_ID} queued`)
+    expect(disable).toBe(`webhook ${id} disabled\n`)
+    expect(shownSecret).toBe(`${secret}\n`)
+    expect(rotated).toMatch(/^signing secret: whsec_\S+\nThe previous secret keeps signing beside it until 20/)
+    expect(deleted).toBe(`webhook ${id} deleted\n`)
+  })
+
+  it('exits 1 when the test event fails, printing the attempt; a refused endpoint names the error', async () => {
+    receiver.answer((_request, res) => {
+      res.writeHead(500).end('no thanks')
+    })
+    const failing = await created(`${receiver.url}/failing`)
+    const refusedHook = await created('http://127.0.0.1:9/refused')
+    const [failed, refused] = await Promise.all([
+      webhooks(['test', '--brand', 'acme', failing.id]),
+      webhooks(['test', '--brand', 'acme', refusedHook.id, '--json']),
+    ])
+    expect(failed.code).toBe(1)
+    expect(failed.stdout).toMatch(/^test event \S+: FAILURE, 500 in \d+ ms, answered "no thanks"\n$/)
+    expect(failed.stderr).toMatch(/^flex webhooks: the test event's attempt failed \(status 500\)/)
+    expect(refused.code).toBe(1)
+    expect(json(webhookTestResponse, refused.stdout)).toMatchObject({ status: 'FAILURE', error: { kind: 'refused' } })
+    expect(refused.stderr).toMatch(/attempt failed \(refused\)/)
+  })
+
+  it('exits 2 for a broken rule, naming each one by its option on its own line, and for unknown brands, webhooks and events', async () => {
+    const hook = await created(`${receiver.url}/rules`)
+    const uuid = '0193a5b2-0000-7000-8000-000000000001'
+    const cases: [string[], Record<string, string>, string[]][] = [
+      [
+        ['create', '--brand', 'acme'],
+        {},
+        [
+          'flex webhooks: the webhook breaks these rules; fix them and run the command again:',
+          '  --endpoint: endpoint is required',
+          '  --event: events is required',
+        ],
+      ],
+      [
+        ['create', '--brand', 'acme', '--endpoint', 'http://10.0.0.7/h', '--event', 'NOPE', '--header', 'Host: x'],
+        { FLEX_WEBHOOK_ALLOW_NETWORKS: '' },
+        [
+          'flex webhooks: the webhook breaks these rules; fix them and run the command again:',
+          expect.stringMatching(/^ {2}--endpoint: .*10\.0\.0\.7 is not a public address \(private\)/),
+          expect.stringMatching(/^ {2}--event: unknown event type "NOPE"/),
+          '  --header Host: set by the platform on every delivery; choose another name',
+        ],
+      ],
+      [
+        ['create', '--brand', 'acme', '--endpoint', hook.endpoint, '--event', 'RECEIPTS'],
+        {},
+        [
+          expect.stringMatching(
+            /^flex webhooks: A webhook for endpoint: .* and eventTypes: \["RECEIPTS"\] already exists/,
+          ),
+        ],
+      ],
+      [
+        ['events', '--brand', 'acme', hook.id, '--size', '0', '--end', 'tomorrow'],
+        {},
+        [
+          'flex webhooks: the query breaks these rules; fix them and run the command again:',
+          '  --size: size must be a whole number from 1 to 100',
+          '  --end: end must be a date-time with an offset, such as 2026-11-30T09:00:00Z',
+        ],
+      ],
+      [['list', '--brand', 'nobody'], {}, ['flex webhooks: no brand "nobody"; list brands with: flex brands list']],
+      [['test', '--brand', 'other', hook.id], {}, [expect.stringContaining(`no webhook ${hook.id} for brand other`)]],
+      [['retry', '--brand', 'acme', hook.id, uuid], {}, [expect.stringContaining(`no event ${uuid} was sent`)]],
+      [['list'], {}, [expect.stringContaining('list needs --brand')]],
+      [
+        ['list', '--brand', 'acme', '--endpoint', 'x'],
+        {},
+        [expect.stringContaining('--endpoint is not an option of list')],
+      ],
+    ]
+    const runs = await Promise.all(cases.map(([args, extra]) => webhooks(args, extra)))
+    for (const [index, [args, , lines]] of cases.entries()) {
+      const run = runs[index]
+      expect(run?.code, args.join(' ')).toBe(2)
+      expect(run?.stdout, args.join(' ')).toBe('')
+      expect(run?.stderr.trimEnd().split('\n'), args.join(' ')).toEqual(lines)
+    }
+    // Nothing was sent to the webhook of the brand that owns it.
+    expect(receiver.requests).toEqual([])
+  })
+
+  it('lists nothing for a brand without webhooks, with a hint, and [] with --json', async () => {
+    await flexOutput(['brands', 'add', 'lonely', '--timezone', 'UTC'], env)
+    const [human, machine] = await Promise.all([
+      webhooks(['list', '--brand', 'lonely']),
+      webhooks(['list', '--brand', 'lonely', '--json']),
+    ])
+    expect(human).toMatchObject({ code: 0, stdout: expect.stringMatching(/^no webhooks for brand lonely; create one/) })
+    expect(machine).toMatchObject({ code: 0, stdout: '[]\n' })
+  })
+})
+
+describe('webhookFromOptions', () => {
+  const headerLine = fc.oneof(
+    fc.string({ maxLength: 20, unit: 'binary' }),
+    fc
+      .tuple(
+        fc.oneof(fc.constantFrom(...prototypeKeys, 'X-Token', 'x-token', 'Host', ''), fc.string({ maxLength: 8 })),
+        fc.oneof(fc.constantFrom(...hostileCharacters, ' value ', ''), fc.string({ maxLength: 8, unit: 'binary' })),
+      )
+      .map(([name, value]) => `${name}:${value}`),
+  )
+  const options = fc.record({
+    endpoint: fc.option(
+      fc.oneof(
+        fc.constantFrom('https://example.com/h', 'http://127.0.0.1:9/h', 'https://10.0.0.1/h', 'not a url', ''),
+        fc.string({ maxLength: 30, unit: 'binary' }),
+      ),
+      { nil: undefined },
+    ),
+    event: fc.option(
+      fc.array(fc.oneof(fc.constantFrom('RECEIPTS', 'CUSTOMER', 'WEBHOOK.TEST', ''), fc.string({ maxLength: 10 })), {
+        maxLength: 4,
+      }),
+      { nil: undefined },
+    ),
+    header: fc.option(fc.array(headerLine, { maxLength: 4 }), { nil: undefined }),
+    disabled: fc.option(fc.boolean(), { nil: undefined }),
+  })
+
+  it('turns any options into the webhook they describe, or one INVALID_WEBHOOK naming every broken rule by its option', () => {
+    const allowed = new AllowedNetworks(['127.0.0.0/8'])
+    fc.assert(
+      fc.property(options, (values) => {
+        let webhook: ReturnType<typeof webhookFromOptions>
+        try {
+          webhook = webhookFromOptions(values, allowed)
+        } catch (error) {
+          expect(error).toBeInstanceOf(FlexError)
+          const { code, validations } = error as FlexError
+          expect(code).toBe('INVALID_WEBHOOK')
+          expect(Object.keys(validations ?? {}).length).toBeGreaterThan(0)
+          for (const [option, rule] of Object.entries(validations ?? {})) {
+            expect(option).toMatch(/^--(endpoint|event|header|disabled)( |$)/)
+            expect(rule).not.toBe('')
+          }
+          return
+        }
+        expect(webhook.endpoint).toBe(values.endpoint)
+        expect(webhook.events).toEqual(values.event)
+        expect(webhook.enabled).toBe(!values.disabled)
+        // Every header given is kept, under its own name (a __proto__ too), and nothing else.
+        expect(Object.keys(webhook.headers)).toHaveLength(values.header?.length ?? 0)
+        for (const line of values.header ?? []) {
+          const name = line.slice(0, line.indexOf(':')).trim()
+          expect(Object.hasOwn(webhook.headers, name), line).toBe(true)
+          expect(webhook.headers[name]).toBe(line.slice(line.indexOf(':') + 1).trim())
+        }
+      }),
+      { numRuns: Number(process.env.FLEX_PROPERTY_RUNS ?? 300) },
+    )
+  })
+})
