@@ -102,6 +102,11 @@ export const errorCodes = {
     httpStatus: 409,
     summary: "the event's data was erased with its customer, so it cannot be sent again",
   },
+  TEST_EVENT_NOT_RETRIED: {
+    exitCode: exitCodes.usage,
+    httpStatus: 409,
+    summary: 'a test event is not sent again; send a new test instead',
+  },
   INVALID_EVENT: {
     exitCode: exitCodes.usage,
     httpStatus: 422,

@@ -408,6 +408,12 @@ async function retry(invocation: Invocation): Promise<number> {
       `The event ${eventId} cannot be sent again: its customer was deleted and its data erased.`,
     )
   }
+  if (outcome === 'test') {
+    throw new FlexError(
+      'TEST_EVENT_NOT_RETRIED',
+      `The event ${eventId} is a test event, which is not sent again; send a new one with: flex webhooks test --brand ${brandId} ${webhook.id}`,
+    )
+  }
   if (values.json) context.print(JSON.stringify({ webhookId: webhook.id, eventId, queued: true }))
   else {
     context.print(

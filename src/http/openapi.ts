@@ -342,7 +342,7 @@ function webhookPaths(brandId: Record<string, unknown>, security: Record<string,
     '/v1/{brandId}/webhooks/{id}/test': {
       post: {
         summary:
-          'Send a signed WEBHOOK.TEST event to the webhook now (enabled or not) and answer with the attempt; it shows in GET .../events, is never retried, and never disables the webhook',
+          "Send a signed WEBHOOK.TEST event to the webhook now (enabled or not) and answer with the attempt; it shows in GET .../events, is never sent again (a retry is a 409), and never changes the webhook's health",
         description:
           'WEBHOOK.TEST is not in the catalogue: no webhook subscribes to it and it cannot be published. Its data is {"webhookId", "message"}. A refused, failing or slow endpoint is still a 200: the call worked, the attempt failed (status FAILURE, with the response or the error).',
         security,
@@ -403,7 +403,9 @@ function webhookPaths(brandId: Record<string, unknown>, security: Record<string,
           '202': noContent('The retry was accepted'),
           ...v1Errors,
           '404': eventNotFound,
-          '409': error("The event's data was erased with its customer: it is not sent again"),
+          '409': error(
+            "The event's data was erased with its customer, or it is a test event (WEBHOOK.TEST): it is not sent again",
+          ),
         },
       },
     },

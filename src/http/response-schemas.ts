@@ -189,7 +189,7 @@ export const webhookEventResponse = webhookEventSummary.extend({
 export const webhookTestResponse = webhookEventAttempt.extend({
   eventId: z.uuid().meta({
     description:
-      'The test event: its webhook-id and X-Event-Id, and its id in GET .../events (type WEBHOOK.TEST, never retried by the worker)',
+      'The test event: its webhook-id and X-Event-Id, and its id in GET .../events (type WEBHOOK.TEST; never sent again)',
   }),
 })
 

@@ -230,6 +230,12 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
         `The event ${eventId} cannot be sent again: its customer was deleted and its data erased.`,
       )
     }
+    if (outcome === 'test') {
+      throw new FlexError(
+        'TEST_EVENT_NOT_RETRIED',
+        `The event ${eventId} is a test event, which is not sent again; send a new one with POST /v1/${brandId}/webhooks/${id}/test.`,
+      )
+    }
     request.log.info({ brandId, webhookId: id, eventId }, 'webhook event retry queued')
     return reply.status(202).send()
   })

@@ -6,6 +6,7 @@ import { findWebhookEvent, type WebhookEventAttempt } from './delivery-history.t
 import { recordAttempts } from './delivery-queue.ts'
 import { deliveryRequest, requestAsRecorded } from './delivery-request.ts'
 import type { AttemptSender } from './delivery-worker.ts'
+import { testEventType } from './event-catalogue.ts'
 import { renderBody } from './render-message.ts'
 import type { AttemptOutcome } from './send-webhook-request.ts'
 
@@ -13,13 +14,10 @@ import type { AttemptOutcome } from './send-webhook-request.ts'
 // that it can check its endpoint answers and verifies signatures. The event is stored and its
 // attempt recorded like any other, so it shows in GET .../events; but it is not in the catalogue
 // (nobody subscribes to it: the catalogue's rules refuse it in subscriptions and in publishing),
-// it is never retried by the worker, and it never changes the webhook's health: a 410 Gone or a
+// it is never sent by the worker (not even on a retry), and it never changes the webhook's health: a 410 Gone or a
 // failure does not disable the webhook or start its 5-day failing clock, and a success does not
 // stop that clock. The button exists to probe an endpoint, often one being fixed, or a disabled
 // webhook before it is enabled again; the schedule's verdicts belong to real deliveries.
-
-/** The type of the test event; deliberately outside the catalogue. */
-export const testEventType = 'WEBHOOK.TEST'
 
 export const testEventMessage = 'A test event from Flex: your endpoint is reachable and verifies signatures.'
 

@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import fc from 'fast-check'
 import { Webhook as StandardWebhook } from 'standardwebhooks'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -12,7 +15,7 @@ import {
 } from '../../src/http/response-schemas.ts'
 import { AllowedNetworks } from '../../src/webhooks/endpoint-url.ts'
 import { runSnippet, shellBlocks } from '../support/documented-examples.ts'
-import { flexBin, flexDatabaseEnv, flexOutput, runFlex } from '../support/flex-process.ts'
+import { flexBin, flexDatabaseEnv, flexOutput, runFlex, startFlex } from '../support/flex-process.ts'
 import { hostileCharacters, prototypeKeys } from '../support/hostile-values.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 import { type Receiver, startReceiver } from '../support/webhook-receiver.ts'
@@ -62,7 +65,7 @@ async function created(endpoint: string, brand = 'acme', events = ['RECEIPTS']) 
 }
 
 describe('flex webhooks', () => {
-  it('goes from create to a verified test event, its events, a retry and delete, printing the API’s shapes with --json', async () => {
+  it('goes from create to a verified test event, its events and delete, printing the API’s shapes with --json; a test event is not retried', async () => {
     const hook = await created(`${receiver.url}/cli`, 'acme', ['ORDER_EVENTS', 'CUSTOMER'])
     expect(hook).toMatchObject({ events: ['CUSTOMER', 'ORDER_EVENTS'], enabled: true, disabledReason: null })
 
@@ -85,15 +88,17 @@ describe('flex webhooks', () => {
       page: { size: 20, startId: null, lastId: null },
     })
 
-    const retried = await webhooks(['retry', '--brand', 'acme', hook.id, attempt.eventId, '--json'])
-    expect(retried.code, retried.stderr).toBe(0)
-    expect(JSON.parse(retried.stdout)).toEqual({ webhookId: hook.id, eventId: attempt.eventId, queued: true })
-    const due = json(
+    const detail = json(
       webhookEventResponse,
       (await webhooks(['events', '--brand', 'acme', hook.id, attempt.eventId, '--json'])).stdout,
     )
     const { eventId: _eventId, ...recorded } = attempt
-    expect(due).toMatchObject({ id: attempt.eventId, nextAttempt: expect.any(String), attempts: [recorded] })
+    expect(detail).toMatchObject({ id: attempt.eventId, nextAttempt: null, attempts: [recorded] })
+    const retried = await webhooks(['retry', '--brand', 'acme', hook.id, attempt.eventId])
+    expect(retried).toMatchObject({ code: 2, stdout: '' })
+    expect(retried.stderr).toBe(
+      `flex webhooks: The event ${attempt.eventId} is a test event, which is not sent again; send a new one with: flex webhooks test --brand acme ${hook.id}\n`,
+    )
 
     expect(await webhooks(['delete', '--brand', 'acme', hook.id, '--json'])).toMatchObject({
       code: 0,
@@ -122,22 +127,41 @@ describe('flex webhooks', () => {
     const secret = /^signing secret: +(whsec_\S+)$/m.exec(create.output)?.[1]
     expect(id && secret, create.output).toBeTruthy()
 
-    const ids: Record<string, string> = { WEBHOOK_ID: id ?? '' }
+    // A real event to look at and retry: a customer ingested, delivered by a running flex deliver.
+    const customers = path.join(await mkdtemp(path.join(tmpdir(), 'flex-webhooks-cli-')), 'customers.ndjson')
+    await writeFile(customers, '{"id":"C-1","updated_at":"2026-11-21T09:30:00+01:00"}\n')
+    await flexOutput(['ingest', '--brand', 'acme', '--entity', 'customers', customers], env)
+    const deliver = startFlex(['deliver'], { env })
+    try {
+      await deliver.waitFor('the CUSTOMER.CREATED delivery', () => receiver.requests.length > 0)
+    } finally {
+      expect(await deliver.stop()).toBe(0)
+    }
+    const delivered = receiver.requests[0]
+    expect(JSON.parse(delivered?.body ?? '{}')).toMatchObject({
+      type: 'CUSTOMER.CREATED',
+      data: { entity: { id: 'C-1' } },
+    })
+    expect(delivered?.headers['x-shared-secret']).toBe('change-me')
+
+    const ids = { WEBHOOK_ID: id ?? '', EVENT_ID: delivered?.headers['webhook-id'] ?? '' }
     const outputs: string[] = []
     for (const line of (commandsBlock ?? '').split('\n').filter((l) => l.trim() !== '')) {
-      const { output } = await run(line, ids)
-      outputs.push(output)
-      const eventId = /^test event (\S+): SUCCESS/m.exec(output)?.[1]
-      if (eventId) ids.EVENT_ID = eventId
+      outputs.push((await run(line, ids)).output)
     }
     expect(outputs).toHaveLength(9)
     const [list, test, events, event, retry, disable, shownSecret, rotated, deleted] = outputs
     expect(list).toContain(`${id}\tenabled\t${receiver.url}/readme\tCUSTOMER,ORDER_EVENTS`)
     expect(test).toMatch(/^test event \S+: SUCCESS, 200 in \d+ ms\n$/)
-    expect(receiver.requests).toHaveLength(1)
-    expect(receiver.requests[0]?.headers['x-shared-secret']).toBe('change-me')
-    expect(events).toMatch(new RegExp(`^${ids.EVENT_ID}\tWEBHOOK\\.TEST\tSUCCESS\t`))
-    expect(event).toMatch(/\n {2}\S+\tSUCCESS, 200 in \d+ ms\n$/)
+    expect(receiver.requests.map((r) => JSON.parse(r.body).type)).toEqual(['CUSTOMER.CREATED', 'WEBHOOK.TEST'])
+    expect(events?.split('\n').map((line) => line.split('\t').slice(1, 3))).toEqual([
+      ['WEBHOOK.TEST', 'SUCCESS'],
+      ['CUSTOMER.CREATED', 'SUCCESS'],
+      [],
+    ])
+    expect(event).toMatch(
+      new RegExp(`^${ids.EVENT_ID}\tCUSTOMER\\.CREATED\tSUCCESS\t.*\n {2}\\S+\tSUCCESS, 200 in \\d+ ms\n$`),
+    )
     expect(retry).toContain(`event ${ids.EVENT_ID} queued`)
     expect(disable).toBe(`webhook ${id} disabled\n`)
     expect(shownSecret).toBe(`${secret}\n`)

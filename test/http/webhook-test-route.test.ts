@@ -106,7 +106,7 @@ describe('POST /v1/{brandId}/webhooks/{id}/test', () => {
     expect(request.headers['x-shared-secret']).toBe('hdr-1')
   })
 
-  it('shows the test event in the webhook’s events, with the same attempt', async () => {
+  it('shows the test event in the webhook’s events, with the same attempt, and refuses to send it again (409)', async () => {
     const hook = await create(`${receiver.url}/listed`)
     const sent = parsed(webhookTestResponse, await test(hook.id))
     const page = parsed(
@@ -126,6 +126,19 @@ describe('POST /v1/{brandId}/webhooks/{id}/test', () => {
     )
     const { eventId: _eventId, ...attempt } = sent
     expect(event).toMatchObject({ nextAttempt: null, erased: false, attempts: [attempt] })
+
+    const retry = await app.inject({
+      method: 'POST',
+      url: `/v1/brand-a/webhooks/${hook.id}/events/${sent.eventId}/retry`,
+      headers: auth(),
+    })
+    expect(retry.statusCode).toBe(409)
+    expect(
+      Object.keys(document.paths['/v1/{brandId}/webhooks/{id}/events/{eventId}/retry']?.post?.responses ?? {}),
+    ).toContain('409')
+    expect(parsed(apiErrorResponseSchema, retry).description).toBe(
+      `The event ${sent.eventId} is a test event, which is not sent again; send a new one with POST /v1/brand-a/webhooks/${hook.id}/test.`,
+    )
   })
 
   it('answers 200 with the failed attempt when the endpoint fails or refuses: the call worked, the attempt did not', async () => {

@@ -1,12 +1,17 @@
 import { sql } from 'kysely'
 import { Webhook as StandardWebhook } from 'standardwebhooks'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { findWebhookEvent, listWebhookEvents } from '../../src/webhooks/delivery-history.ts'
+import { findWebhookEvent, listWebhookEvents, retryDelivery } from '../../src/webhooks/delivery-history.ts'
 import { claimDeliveries } from '../../src/webhooks/delivery-queue.ts'
 import { AllowedNetworks } from '../../src/webhooks/endpoint-url.ts'
-import { publishProblem, subscriptionProblem } from '../../src/webhooks/event-catalogue.ts'
+import {
+  eventCatalogue,
+  publishProblem,
+  subscriptionProblem,
+  testEventType,
+} from '../../src/webhooks/event-catalogue.ts'
 import { WebhookSender } from '../../src/webhooks/send-webhook-request.ts'
-import { sendTestEvent, testEventMessage, testEventType } from '../../src/webhooks/test-event.ts'
+import { sendTestEvent, testEventMessage } from '../../src/webhooks/test-event.ts'
 import {
   createWebhook,
   findWebhook,
@@ -89,7 +94,7 @@ describe('sendTestEvent', () => {
     expect(page.events.map((e) => [e.id, e.type, e.status])).toEqual([[sent.eventId, 'WEBHOOK.TEST', 'SUCCESS']])
   })
 
-  it('answers a refused or failing endpoint with the failed attempt, and leaves nothing for a worker to retry', async () => {
+  it('answers a refused or failing endpoint with the failed attempt, and leaves nothing for a worker, not even on a retry', async () => {
     receiver.answer((_request, res) => {
       res.writeHead(500).end('broken')
     })
@@ -103,6 +108,12 @@ describe('sendTestEvent', () => {
     const refused = await sendTestEvent(db(), sender, 'test-a', refusing.id)
     expect(refused?.attempt).toMatchObject({ status: 'FAILURE', response: null, error: { kind: 'refused' } })
 
+    for (const sent of [answered, refused]) {
+      if (!sent) throw new Error('not sent')
+      const webhookId = sent === answered ? failing.id : refusing.id
+      expect(await retryDelivery(db(), webhookId, sent.eventId, new Date())).toBe('test')
+      expect(await findWebhookEvent(db(), webhookId, sent.eventId)).toMatchObject({ nextAttempt: null })
+    }
     const claimed = await claimDeliveries(db(), {
       now: new Date(Date.now() + 3_600_000),
       limit: 100,
@@ -169,6 +180,7 @@ describe('sendTestEvent', () => {
 
 describe('WEBHOOK.TEST outside the catalogue', () => {
   it('cannot be subscribed to (nor WEBHOOK as a prefix) or published', () => {
+    expect(eventCatalogue.map((e) => e.type)).not.toContain(testEventType)
     for (const type of [testEventType, 'WEBHOOK']) {
       expect(subscriptionProblem(type)).toContain('unknown event type')
       expect(publishProblem(type)).toContain('unknown event type')
