@@ -44,6 +44,17 @@ function json<T extends z.ZodType>(schema: T, stdout: string): z.infer<T> {
   return parsed.data as z.infer<T>
 }
 
+/**
+ * Runs the commands at once against a PostgreSQL server; one after another on the embedded
+ * database, whose folder one process at a time may open.
+ */
+async function together<T>(runs: (() => Promise<T>)[]): Promise<T[]> {
+  if (database.current.kind !== 'pglite') return Promise.all(runs.map((run) => run()))
+  const results: T[] = []
+  for (const run of runs) results.push(await run())
+  return results
+}
+
 const webhooks = (args: string[], extraEnv: Record<string, string> = {}) =>
   runFlex(['webhooks', ...args], { ...env, ...extraEnv })
 
@@ -154,14 +165,16 @@ describe('flex webhooks', () => {
     receiver.answer((_request, res) => {
       res.writeHead(500).end('no thanks')
     })
-    const [failing, refusedHook] = await Promise.all([
-      created(`${receiver.url}/failing`),
-      created('http://127.0.0.1:9/refused'),
+    const [failing, refusedHook] = await together([
+      () => created(`${receiver.url}/failing`),
+      () => created('http://127.0.0.1:9/refused'),
     ])
-    const [failed, refused] = await Promise.all([
-      webhooks(['test', '--brand', 'acme', failing.id]),
-      webhooks(['test', '--brand', 'acme', refusedHook.id, '--json']),
+    if (!failing || !refusedHook) throw new Error('not created')
+    const [failed, refused] = await together([
+      () => webhooks(['test', '--brand', 'acme', failing.id]),
+      () => webhooks(['test', '--brand', 'acme', refusedHook.id, '--json']),
     ])
+    if (!failed || !refused) throw new Error('not run')
     expect(failed.code).toBe(1)
     expect(failed.stdout).toMatch(/^test event \S+: FAILURE, 500 in \d+ ms, answered "no thanks"\n$/)
     expect(failed.stderr).toMatch(/^flex webhooks: the test event's attempt failed \(status 500\)/)
@@ -230,10 +243,14 @@ describe('flex webhooks', () => {
           [expect.stringContaining('--endpoint is not an option of list')],
         ],
       ]
-      const [human, machine, ...runs] = await Promise.all([
-        webhooks(['list', '--brand', 'other']),
-        webhooks(['list', '--brand', 'other', '--json']),
-        ...cases.map(([args, extra]) => webhooks(args, extra)),
+      const [human, machine, ...runs] = await together([
+        () => webhooks(['list', '--brand', 'other']),
+        () => webhooks(['list', '--brand', 'other', '--json']),
+        ...cases.map(
+          ([args, extra]) =>
+            () =>
+              webhooks(args, extra),
+        ),
       ])
       // A brand without webhooks is no error here (the API's 404 is seed 002's): a hint, or [].
       expect(human).toMatchObject({
