@@ -102,6 +102,11 @@ export const errorCodes = {
     httpStatus: 409,
     summary: "the event's data was erased with its customer, so it cannot be sent again",
   },
+  TEST_EVENT_NOT_RETRIED: {
+    exitCode: exitCodes.usage,
+    httpStatus: 409,
+    summary: 'a test event is not sent again; send a new test instead',
+  },
   INVALID_EVENT: {
     exitCode: exitCodes.usage,
     httpStatus: 422,
@@ -111,6 +116,12 @@ export const errorCodes = {
     exitCode: exitCodes.usage,
     httpStatus: 409,
     summary: 'an event id came back with another type or data than the event first published under it',
+  },
+  // Met only in the CLI (flex webhooks test); the API answers the failed attempt with a 200.
+  WEBHOOK_TEST_FAILED: {
+    exitCode: exitCodes.failure,
+    httpStatus: 502,
+    summary: "a test event's attempt failed: the endpoint did not answer 2xx in time",
   },
   RATE_LIMITED: { exitCode: exitCodes.failure, httpStatus: 429, summary: 'an API key made too many requests' },
 } as const satisfies Record<string, ErrorDefinition>

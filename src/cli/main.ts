@@ -14,6 +14,7 @@ import { migrateCommand } from './migrate.ts'
 import { runsCommand } from './runs.ts'
 import { scheduleCommand } from './schedule.ts'
 import { serveCommand } from './serve.ts'
+import { webhooksCommand } from './webhooks.ts'
 
 export const commands: readonly CommandDef[] = [
   migrateCommand,
@@ -26,6 +27,7 @@ export const commands: readonly CommandDef[] = [
   apikeyCommand,
   serveCommand,
   deliverCommand,
+  webhooksCommand,
   demoCommand,
 ] as CommandDef[]
 
@@ -74,6 +76,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   } catch (error) {
     if (error instanceof FlexError) {
       process.stderr.write(`flex ${name}: ${error.message}\n`)
+      // A request that breaks rules names each one on a line of its own, as the API's validations do.
+      for (const [field, rule] of Object.entries(error.validations ?? {})) process.stderr.write(`  ${field}: ${rule}\n`)
       log.debug({ err: error }, 'command failed')
       return error.exitCode
     }

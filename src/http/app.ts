@@ -4,6 +4,7 @@ import { FlexError } from '../errors.ts'
 import { entityTypes } from '../ingest/entity-types.ts'
 import type { Logger } from '../logger.ts'
 import { AllowedNetworks } from '../webhooks/endpoint-url.ts'
+import { WebhookSender } from '../webhooks/send-webhook-request.ts'
 import { apiKeyAuth, authenticate } from './api-key-auth.ts'
 import { sendApiError, sendClientError } from './error-handler.ts'
 import { eventRoutes } from './event-routes.ts'
@@ -56,6 +57,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return503OnClosing: false,
   })
   app.setErrorHandler(sendApiError)
+  // The test events of POST .../webhooks/{id}/test go out through one guarded sender (the same
+  // address rules as the delivery worker's), whose kept-alive connections close with the app.
+  const allowedNetworks = new AllowedNetworks(options.webhookAllowNetworks ?? [])
+  const webhookSender = new WebhookSender({ allowed: allowedNetworks })
+  app.addHook('onClose', async () => {
+    await webhookSender.close()
+  })
   // Once stopping, answers close their connection: a client's idle keep-alive connection would
   // otherwise hold the stopping server open until it times out.
   let stopping = false
@@ -103,10 +111,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
         )
       })
       await v1.register(ingestionRoutes, { database, maxRecords: options.maxRecords ?? defaultMaxRecords })
-      await v1.register(webhookRoutes, {
-        database,
-        allowedNetworks: new AllowedNetworks(options.webhookAllowNetworks ?? []),
-      })
+      await v1.register(webhookRoutes, { database, allowedNetworks, sender: webhookSender })
       await v1.register(eventRoutes, { database })
     },
     { prefix: '/v1' },

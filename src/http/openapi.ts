@@ -25,6 +25,7 @@ import {
   webhookListResponse,
   webhookResponse,
   webhookSecretResponse,
+  webhookTestResponse,
 } from './response-schemas.ts'
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -92,6 +93,7 @@ export function openApiDocument(): Record<string, unknown> {
     WebhookRotatedSecret: jsonSchema(rotatedSecretResponse, 'output'),
     WebhookEventsResponsePage: jsonSchema(webhookEventsPage, 'output'),
     WebhookEventResponse: jsonSchema(webhookEventResponse, 'output'),
+    WebhookTestResponse: jsonSchema(webhookTestResponse, 'output'),
     PublishRequest: publishRequestSchema(),
     PublishResponse: jsonSchema(publishResponse, 'output'),
   }
@@ -337,6 +339,21 @@ function webhookPaths(brandId: Record<string, unknown>, security: Record<string,
         responses: { '200': ok('The new secret', 'WebhookRotatedSecret'), ...v1Errors, '404': notFound },
       },
     },
+    '/v1/{brandId}/webhooks/{id}/test': {
+      post: {
+        summary:
+          "Send a signed WEBHOOK.TEST event to the webhook now (enabled or not) and answer with the attempt; it shows in GET .../events, is never sent again (a retry is a 409), and never changes the webhook's health",
+        description:
+          'WEBHOOK.TEST is not in the catalogue: no webhook subscribes to it and it cannot be published. Its data is {"webhookId", "message"}. A refused, failing or slow endpoint is still a 200: the call worked, the attempt failed (status FAILURE, with the response or the error).',
+        security,
+        parameters: [brandId, id],
+        responses: {
+          '200': ok('The attempt, with the test event id', 'WebhookTestResponse'),
+          ...v1Errors,
+          '404': notFound,
+        },
+      },
+    },
     '/v1/{brandId}/webhooks/{id}/events': {
       get: {
         summary:
@@ -386,7 +403,9 @@ function webhookPaths(brandId: Record<string, unknown>, security: Record<string,
           '202': noContent('The retry was accepted'),
           ...v1Errors,
           '404': eventNotFound,
-          '409': error("The event's data was erased with its customer: it is not sent again"),
+          '409': error(
+            "The event's data was erased with its customer, or it is a test event (WEBHOOK.TEST): it is not sent again",
+          ),
         },
       },
     },

@@ -185,6 +185,14 @@ export const webhookEventResponse = webhookEventSummary.extend({
   attempts: z.array(webhookEventAttempt).meta({ description: 'Oldest first' }),
 })
 
+/** POST /v1/{brandId}/webhooks/{id}/test: the attempt of the test event, with the event's id. */
+export const webhookTestResponse = webhookEventAttempt.extend({
+  eventId: z.uuid().meta({
+    description:
+      'The test event: its webhook-id and X-Event-Id, and its id in GET .../events (type WEBHOOK.TEST; never sent again)',
+  }),
+})
+
 /** POST /v1/{brandId}/webhooks/{id}/secret/rotate */
 export const rotatedSecretResponse = webhookSecretResponse.extend({
   previousSecretExpires: utcInstant('Until then the previous secret keeps signing beside the new one'),

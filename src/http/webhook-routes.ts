@@ -2,15 +2,11 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { z } from 'zod'
 import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
-import {
-  findWebhookEvent,
-  listWebhookEvents,
-  retryDelivery,
-  type WebhookEventDetail,
-  type WebhookEventSummary,
-} from '../webhooks/delivery-history.ts'
+import { findWebhookEvent, listWebhookEvents, retryDelivery } from '../webhooks/delivery-history.ts'
+import type { AttemptSender } from '../webhooks/delivery-worker.ts'
 import type { AllowedNetworks } from '../webhooks/endpoint-url.ts'
 import { parseEventPageQuery } from '../webhooks/event-page-request.ts'
+import { sendTestEvent } from '../webhooks/test-event.ts'
 import {
   createWebhook,
   deleteWebhook,
@@ -22,18 +18,15 @@ import {
   webhookSecret,
 } from '../webhooks/webhook-repository.ts'
 import { parseWebhookPatch, parseWebhookRequest } from '../webhooks/webhook-request.ts'
-import type {
-  rotatedSecretResponse,
-  webhookEventResponse,
-  webhookEventSummary,
-  webhookEventsPage,
-  webhookResponse,
-} from './response-schemas.ts'
+import type { rotatedSecretResponse, webhookEventsPage, webhookTestResponse } from './response-schemas.ts'
+import { attemptAnswer, eventDetailAnswer, eventSummaryAnswer, webhookAnswer } from './webhook-answers.ts'
 
 export interface WebhookRoutesOptions {
   database: DatabaseHandle
   /** The networks FLEX_WEBHOOK_ALLOW_NETWORKS opens to endpoints. */
   allowedNetworks: AllowedNetworks
+  /** Sends the test events of POST .../test (a WebhookSender guarded by the same networks). */
+  sender: AttemptSender
 }
 
 interface BrandParams {
@@ -62,13 +55,14 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  *   DELETE /:brandId/webhooks/:id          -> 204
  *   GET    /:brandId/webhooks/:id/secret   the signing secret
  *   POST   /:brandId/webhooks/:id/secret/rotate   a new secret; the old one signs beside it for 24 h
+ *   POST   /:brandId/webhooks/:id/test    sends a WEBHOOK.TEST event now -> 200 with the attempt
  *   GET    /:brandId/webhooks/:id/events  the events sent to it, newest first, a page at a time
  *   GET    /:brandId/webhooks/:id/events/:eventId         one, with every attempt
  *   POST   /:brandId/webhooks/:id/events/:eventId/retry   -> 202, one more attempt soon
  * Another brand's webhook is answered like an unknown one (404), never 403, so ids reveal nothing.
  */
 export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (app, options) => {
-  const { database, allowedNetworks } = options
+  const { database, allowedNetworks, sender } = options
   const { db } = database
 
   // Encapsulated here: JSON bodies only, malformed JSON a 400 in the API's words.
@@ -115,7 +109,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
       return reply
         .status(201)
         .header('location', `/v1/${encodeURIComponent(brandId)}/webhooks/${result.created.id}`)
-        .send({ ...answer(result.created), secret: result.secret })
+        .send({ ...webhookAnswer(result.created), secret: result.secret })
     },
   )
 
@@ -127,13 +121,13 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
         'No webhooks with that brand ID were found; create one with POST /v1/{brandId}/webhooks.',
       )
     }
-    return webhooks.map(answer)
+    return webhooks.map(webhookAnswer)
   })
 
   app.get<{ Params: WebhookParams }>('/:brandId/webhooks/:id', async (request) => {
     const { brandId } = request.params
     const id = webhookId(request.params)
-    return answer(found(await findWebhook(db, brandId, id), brandId, id))
+    return webhookAnswer(found(await findWebhook(db, brandId, id), brandId, id))
   })
 
   app.patch<{ Params: WebhookParams; Body: unknown }>(
@@ -178,6 +172,27 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     return answer
   })
 
+  app.post<{ Params: WebhookParams }>('/:brandId/webhooks/:id/test', async (request) => {
+    const { brandId } = request.params
+    const id = webhookId(request.params)
+    const sent = await sendTestEvent(db, sender, brandId, id, new Date())
+    if (sent === undefined) notFound(brandId, id)
+    const { attempt } = sent
+    request.log.info(
+      {
+        brandId,
+        webhookId: id,
+        eventId: sent.eventId,
+        status: attempt.status,
+        statusCode: attempt.response?.statusCode,
+        error: attempt.error?.kind,
+      },
+      'webhook test event sent',
+    )
+    const answer: z.infer<typeof webhookTestResponse> = { eventId: sent.eventId, ...attemptAnswer(attempt) }
+    return answer
+  })
+
   app.get<{ Params: WebhookParams; Querystring: Record<string, unknown> }>(
     '/:brandId/webhooks/:id/events',
     async (request) => {
@@ -187,7 +202,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
       const query = parseEventPageQuery(request.query)
       const page = await listWebhookEvents(db, id, query)
       const answer: z.infer<typeof webhookEventsPage> = {
-        events: page.events.map(eventSummary),
+        events: page.events.map(eventSummaryAnswer),
         page: { size: query.size, startId: query.startId ?? null, lastId: page.lastId },
       }
       return answer
@@ -200,7 +215,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     found(await findWebhook(db, brandId, id), brandId, id)
     const event = uuidPattern.test(eventId) ? await findWebhookEvent(db, id, eventId.toLowerCase()) : undefined
     if (event === undefined) eventNotFound(id, eventId)
-    return eventDetail(event)
+    return eventDetailAnswer(event)
   })
 
   app.post<{ Params: EventParams }>('/:brandId/webhooks/:id/events/:eventId/retry', async (request, reply) => {
@@ -217,6 +232,12 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
         `The event ${eventId} cannot be sent again: its customer was deleted and its data erased.`,
       )
     }
+    if (outcome === 'test') {
+      throw new FlexError(
+        'TEST_EVENT_NOT_RETRIED',
+        `The event ${eventId} is a test event, which is not sent again; send a new one with POST /v1/${brandId}/webhooks/${id}/test.`,
+      )
+    }
     request.log.info({ brandId, webhookId: id, eventId }, 'webhook event retry queued')
     return reply.status(202).send()
   })
@@ -227,38 +248,6 @@ function eventNotFound(webhookId: string, eventId: string): never {
     'NOT_FOUND',
     `No event with ID: ${eventId} was found for webhook ${webhookId}; GET .../webhooks/${webhookId}/events lists its events.`,
   )
-}
-
-function eventSummary(event: WebhookEventSummary): z.infer<typeof webhookEventSummary> {
-  return {
-    id: event.id,
-    type: event.type,
-    created: event.created.toISOString(),
-    updated: event.updated.toISOString(),
-    status: event.status,
-    nextAttempt: event.nextAttempt?.toISOString() ?? null,
-  }
-}
-
-function eventDetail(event: WebhookEventDetail): z.infer<typeof webhookEventResponse> {
-  return {
-    ...eventSummary(event),
-    erased: event.erased,
-    attempts: event.attempts.map((attempt) => ({
-      id: attempt.id,
-      created: attempt.created.toISOString(),
-      status: attempt.status,
-      request: attempt.request,
-      response: attempt.response && { ...attempt.response, time: attempt.durationMs },
-      error: attempt.error && {
-        kind: attempt.error.kind as NonNullable<
-          z.infer<typeof webhookEventResponse>['attempts'][number]['error']
-        >['kind'],
-        message: attempt.error.message,
-        time: attempt.durationMs,
-      },
-    })),
-  }
 }
 
 /** The path's webhook id; one that is not a uuid names no webhook: 404 without a query (PostgreSQL would refuse it). */
@@ -277,17 +266,4 @@ function notFound(brandId: string, id: string): never {
     'NOT_FOUND',
     `A webhook with ID: ${id} for brandId: ${brandId} was not found; GET /v1/${brandId}/webhooks lists the brand's webhooks.`,
   )
-}
-
-function answer(webhook: Webhook): z.infer<typeof webhookResponse> {
-  return {
-    id: webhook.id,
-    created: webhook.created.toISOString(),
-    updated: webhook.updated.toISOString(),
-    endpoint: webhook.endpoint,
-    events: webhook.events,
-    enabled: webhook.enabled,
-    headers: webhook.headers,
-    disabledReason: webhook.disabledReason,
-  }
 }

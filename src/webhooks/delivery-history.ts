@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { AttemptError, AttemptRequest, AttemptResponse, Database } from '../db/database.ts'
+import { testEventType } from './event-catalogue.ts'
 
 // What a brand sees of its webhooks' deliveries (seed 002's events endpoints): each event sent to
 // a webhook with its status, and each attempt with the request as sent and the response.
@@ -137,11 +138,13 @@ export async function findWebhookEvent(
   }
 }
 
-export type RetryOutcome = 'queued' | 'not_found' | 'erased'
+export type RetryOutcome = 'queued' | 'not_found' | 'erased' | 'test'
 
 /**
  * Makes a delivery due now: the worker makes one more attempt soon after, whatever its state (a
  * given-up or succeeded delivery gets exactly one; a pending one moves its next attempt forward).
+ * A test event (test-event.ts) is not handed to the worker, whose schedule and health rules it
+ * must stay out of: `test`, and a new test is the way to send one again.
  */
 export async function retryDelivery(
   db: Kysely<Database>,
@@ -149,14 +152,17 @@ export async function retryDelivery(
   eventId: string,
   now: Date,
 ): Promise<RetryOutcome> {
-  const result = await sql<{ erased: boolean }>`
+  const result = await sql<{ erased: boolean; test: boolean }>`
     update webhook_deliveries d
-    set next_attempt_at = case when m.erased_at is null then ${now}::timestamptz else d.next_attempt_at end
+    set next_attempt_at = case
+      when m.erased_at is null and m.event_type <> ${testEventType} then ${now}::timestamptz
+      else d.next_attempt_at
+    end
     from webhook_messages m
     where d.webhook_id = ${webhookId} and d.event_id = ${eventId} and m.event_id = d.event_id
-    returning m.erased_at is not null as erased
+    returning m.erased_at is not null as erased, m.event_type = ${testEventType} as test
   `.execute(db)
   const row = result.rows[0]
   if (!row) return 'not_found'
-  return row.erased ? 'erased' : 'queued'
+  return row.erased ? 'erased' : row.test ? 'test' : 'queued'
 }

@@ -146,6 +146,13 @@ function capitalised(text: string): string {
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}`
 }
 
+/**
+ * The type of the test button's event (POST /v1/{brandId}/webhooks/{id}/test, test-event.ts),
+ * deliberately outside the catalogue: no webhook subscribes to it and nobody can publish it, so
+ * subscriptionProblem and publishProblem refuse it like any unknown type.
+ */
+export const testEventType = 'WEBHOOK.TEST'
+
 /** The catalogue's definition of a type, or undefined when it is not a type (a prefix, or unknown). */
 export function eventType(type: string): EventTypeDefinition | undefined {
   return byType.get(type)

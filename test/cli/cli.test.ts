@@ -52,6 +52,7 @@ describe('flex CLI', () => {
       'ingest',
       'apikey',
       'serve',
+      'webhooks',
       'demo',
     ]) {
       expect(overview.stdout).toContain(command)
@@ -95,8 +96,10 @@ describe('flex CLI', () => {
   })
 
   it("names in each command's usage lines exactly the options it accepts, folders and buckets alike for --dest", async () => {
-    for (const command of commands) {
-      const help = (await flex([command.name, '--help'])).stdout
+    // Started together: one at a time, a dozen processes outlast the timeout on a busy machine.
+    const helps = await Promise.all(commands.map((command) => flex([command.name, '--help'])))
+    for (const [index, command] of commands.entries()) {
+      const help = helps[index]?.stdout ?? ''
       const usage = help.slice(0, help.indexOf('\n\n'))
       const declared = Object.keys(command.options).map((name) => `--${name}`)
       for (const option of declared) expect(usage, `flex ${command.name} usage`).toContain(option)

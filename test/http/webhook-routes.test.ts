@@ -76,6 +76,7 @@ async function onEachWebhookRoute(url: string, key: string, enabled: boolean) {
     ['PATCH', url, item, { enabled }],
     ['GET', `${url}/secret`, `${item}/secret`, undefined],
     ['POST', `${url}/secret/rotate`, `${item}/secret/rotate`, undefined],
+    ['POST', `${url}/test`, `${item}/test`, undefined],
     ['GET', `${url}/events`, `${item}/events`, undefined],
     ['GET', `${url}/events/${someEventId}`, `${item}/events/{eventId}`, undefined],
     ['POST', `${url}/events/${someEventId}/retry`, `${item}/events/{eventId}/retry`, undefined],
