@@ -21,12 +21,14 @@
 // JSON object.
 //
 //   npm run bench:webhooks -- [--events N] [--rate R] [--seconds S] [--ingest-rows M] [--repeat K]
-//                             [--concurrency C] [--database NAME]
+//                             [--concurrency C] [--database NAME] [--phases LIST] [--worker-env NAME=VALUE …]
 //     N defaults to 100,000 (about 3 minutes in all; --events 20000 for a quick look); R events/s
 //     for S seconds (500 for 20); M customers per ingest run (100,000); K rounds of the throughput,
 //     ingest and isolation comparisons, the median round's ratio reported (1); C is the worker's
 //     FLEX_DELIVERY_CONCURRENCY and the baseline's (64). The database NAME (flex_bench_webhooks)
 //     is recreated on the server of DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+//     --phases runs some of throughput,latency,ingest,isolation (all by default); --worker-env adds
+//     settings to the worker's environment, for experiments (FLEX_DELIVERY_PER_WEBHOOK=32, PGOPTIONS=…).
 
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
@@ -45,6 +47,7 @@ import { type PlainPost, plainHttpLoop } from './plain-http-loop.ts'
 import { startReceiverProcess } from './receiver-process.ts'
 import { startWorkerProcess, type WorkerProcess } from './worker-process.ts'
 
+const allPhases = ['throughput', 'latency', 'ingest', 'isolation'] as const
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '100000' },
@@ -54,6 +57,8 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '1' },
     concurrency: { type: 'string', default: String(deliveryDefaults.concurrency) },
     database: { type: 'string', default: 'flex_bench_webhooks' },
+    phases: { type: 'string', default: allPhases.join(',') },
+    'worker-env': { type: 'string', multiple: true, default: [] },
   },
 })
 const events = wholeNumber('--events', values.events, 20)
@@ -65,6 +70,15 @@ const concurrency = wholeNumber('--concurrency', values.concurrency, 1)
 const databaseName = values.database
 if (!/^[a-z_][a-z0-9_]{0,62}$/.test(databaseName))
   throw new Error(`--database must be a plain lower-case PostgreSQL name, got ${databaseName}`)
+const phases = new Set(values.phases.split(','))
+for (const phase of phases) {
+  if (!(allPhases as readonly string[]).includes(phase))
+    throw new Error(`--phases takes a comma-separated list of ${allPhases.join(', ')}; got ${phase}`)
+}
+const workerEnv = values['worker-env']
+for (const setting of workerEnv) {
+  if (!/^[A-Z_][A-Z0-9_]*=/.test(setting)) throw new Error(`--worker-env takes NAME=VALUE, got ${setting}`)
+}
 const isolationEvents = Math.max(20, Math.round(events / 2))
 
 const hookCount = 10
@@ -80,8 +94,30 @@ const receiver = await startReceiverProcess(hookCount)
 const workers = new Set<WorkerProcess>()
 const workerPeaks: number[] = []
 try {
+  const summary = {
+    events,
+    webhooks: hookCount,
+    fan_out: fanOut,
+    concurrency,
+    repeat,
+    ...(phases.has('throughput') ? await throughputPhase() : {}),
+    ...(phases.has('latency') ? await latencyPhase() : {}),
+    ...(phases.has('ingest') ? await ingestPhase() : {}),
+    ...(phases.has('isolation') ? await isolationPhase() : {}),
+    worker_peak_rss_mb: workerPeaks.length === 0 ? null : mb(Math.max(...workerPeaks)),
+    ...(workerEnv.length === 0 ? {} : { worker_env: workerEnv.join(' ') }),
+    node: process.version,
+  }
+  console.log(JSON.stringify(summary))
+} finally {
+  for (const worker of workers) await worker.stop().catch(() => undefined)
+  await receiver.stop()
+  await handle.close()
+}
+
+async function throughputPhase() {
   console.log(`throughput: ${events} events, ${fanOut}; worker and plain loop with ${concurrency} in flight`)
-  const throughputRounds: { worker: Delivered; plainSeconds: number }[] = []
+  const rounds: { worker: Delivered; plainSeconds: number }[] = []
   for (let r = 1; r <= repeat; r++) {
     const worker = await deliverAll(`t${r}`, events)
     const plainSeconds = await plainHttpLoop(await plainPosts(), concurrency)
@@ -90,19 +126,40 @@ try {
         `${worker.duplicates} duplicates, boot ${Math.round(worker.bootMs)} ms, peak RSS ${mb(worker.peakRssMb)} MB); ` +
         `plain HTTP ${round(plainSeconds)} s (${perSecond(events, plainSeconds)}/s); ratio ${round(plainSeconds / worker.seconds)}`,
     )
-    throughputRounds.push({ worker, plainSeconds })
+    rounds.push({ worker, plainSeconds })
   }
-  const throughput = medianBy(throughputRounds, (r) => r.plainSeconds / r.worker.seconds)
+  const median = medianBy(rounds, (r) => r.plainSeconds / r.worker.seconds)
+  return {
+    deliveries_per_s: perSecond(events, median.worker.seconds),
+    worker_seconds: round(median.worker.seconds),
+    plain_http_per_s: perSecond(events, median.plainSeconds),
+    plain_http_seconds: round(median.plainSeconds),
+    ratio_to_plain_http: round(median.plainSeconds / median.worker.seconds),
+    duplicates: median.worker.duplicates,
+    throughput_worker_peak_rss_mb: mb(median.worker.peakRssMb),
+    throughput_rounds: rounds.map((r) => round(r.plainSeconds / r.worker.seconds)),
+  }
+}
 
+async function latencyPhase() {
   console.log(`latency: ${rate} events/s for ${latencySeconds} s, in batches on a timer, worker running`)
   const latency = await latencyRun()
   console.log(
     `  ${latency.events} events at ${latency.achievedRate}/s; publish return to arrival: p50 ${latency.p50} ms, ` +
       `p99 ${latency.p99} ms, max ${latency.max} ms`,
   )
+  return {
+    latency_events: latency.events,
+    latency_rate: latency.achievedRate,
+    first_attempt_p50_ms: latency.p50,
+    first_attempt_p99_ms: latency.p99,
+    first_attempt_max_ms: latency.max,
+  }
+}
 
+async function ingestPhase() {
   console.log(`ingest: ${ingestRows} customers through the API, 5 webhooks on CUSTOMER and a worker vs none`)
-  const ingestRounds: { plain: number; hooked: number; delivered: number }[] = []
+  const rounds: { plain: number; hooked: number; delivered: number }[] = []
   for (let r = 1; r <= repeat; r++) {
     // Alternating which goes first: the second run inserts into a larger customers table.
     const order = r % 2 === 1 ? (['plain', 'hooked'] as const) : (['hooked', 'plain'] as const)
@@ -119,15 +176,24 @@ try {
       `  round ${r}: without ${result.plain} records/s, with ${result.hooked} records/s ` +
         `(the worker delivered ${result.delivered} meanwhile); ratio ${round(result.hooked / result.plain)}`,
     )
-    ingestRounds.push(result)
+    rounds.push(result)
   }
-  const ingest = medianBy(ingestRounds, (r) => r.hooked / r.plain)
+  const median = medianBy(rounds, (r) => r.hooked / r.plain)
+  return {
+    ingest_rows: ingestRows,
+    api_records_per_s_without_webhooks: median.plain,
+    api_records_per_s_with_webhooks: median.hooked,
+    ingest_ratio_with_webhooks: round(median.hooked / median.plain),
+    ingest_rounds: rounds.map((r) => round(r.hooked / r.plain)),
+  }
+}
 
+async function isolationPhase() {
   const nine = Array.from({ length: isolationEvents }, (_, i) => i % hookCount).filter((h) => h < hookCount - 1).length
   console.log(
     `isolation: ${isolationEvents} events over ${hookCount} webhooks, all healthy vs the tenth never answering`,
   )
-  const isolationRounds: { healthy: number; hanging: number }[] = []
+  const rounds: { healthy: number; hanging: number }[] = []
   for (let r = 1; r <= repeat; r++) {
     const order = r % 2 === 1 ? [false, true] : [true, false]
     const result = { healthy: 0, hanging: 0 }
@@ -139,47 +205,16 @@ try {
       `  round ${r}: the nine healthy ${result.healthy} deliveries/s with all healthy, ${result.hanging} with one hanging; ` +
         `ratio ${round(result.hanging / result.healthy)}`,
     )
-    isolationRounds.push(result)
+    rounds.push(result)
   }
-  const isolation = medianBy(isolationRounds, (r) => r.hanging / r.healthy)
-
-  const summary = {
-    events,
-    webhooks: hookCount,
-    fan_out: fanOut,
-    concurrency,
-    repeat,
-    deliveries_per_s: perSecond(events, throughput.worker.seconds),
-    worker_seconds: round(throughput.worker.seconds),
-    plain_http_per_s: perSecond(events, throughput.plainSeconds),
-    plain_http_seconds: round(throughput.plainSeconds),
-    ratio_to_plain_http: round(throughput.plainSeconds / throughput.worker.seconds),
-    duplicates: throughput.worker.duplicates,
-    throughput_worker_peak_rss_mb: mb(throughput.worker.peakRssMb),
-    latency_events: latency.events,
-    latency_rate: latency.achievedRate,
-    first_attempt_p50_ms: latency.p50,
-    first_attempt_p99_ms: latency.p99,
-    first_attempt_max_ms: latency.max,
-    ingest_rows: ingestRows,
-    api_records_per_s_without_webhooks: ingest.plain,
-    api_records_per_s_with_webhooks: ingest.hooked,
-    ingest_ratio_with_webhooks: round(ingest.hooked / ingest.plain),
+  const median = medianBy(rounds, (r) => r.hanging / r.healthy)
+  return {
     isolation_events: isolationEvents,
-    isolation_healthy_per_s: isolation.healthy,
-    isolation_hanging_per_s: isolation.hanging,
-    isolation_ratio: round(isolation.hanging / isolation.healthy),
-    worker_peak_rss_mb: workerPeaks.length === 0 ? null : mb(Math.max(...workerPeaks)),
-    throughput_rounds: throughputRounds.map((r) => round(r.plainSeconds / r.worker.seconds)),
-    ingest_rounds: ingestRounds.map((r) => round(r.hooked / r.plain)),
-    isolation_rounds: isolationRounds.map((r) => round(r.hanging / r.healthy)),
-    node: process.version,
+    isolation_healthy_per_s: median.healthy,
+    isolation_hanging_per_s: median.hanging,
+    isolation_ratio: round(median.hanging / median.healthy),
+    isolation_rounds: rounds.map((r) => round(r.hanging / r.healthy)),
   }
-  console.log(JSON.stringify(summary))
-} finally {
-  for (const worker of workers) await worker.stop().catch(() => undefined)
-  await receiver.stop()
-  await handle.close()
 }
 
 interface Delivered {
@@ -316,7 +351,12 @@ async function ingestRun(brandId: string, hooked: boolean): Promise<{ recordsPer
 
 /** Runs `work` with a `flex deliver` running; stops it (SIGTERM) afterwards and keeps its peak RSS. */
 async function withWorker<T>(work: (worker: WorkerProcess) => Promise<T>): Promise<T> {
-  const worker = await startWorkerProcess({ databaseUrl: benchUrl, concurrency, allowNetworks: '127.0.0.0/8' })
+  const worker = await startWorkerProcess({
+    databaseUrl: benchUrl,
+    concurrency,
+    allowNetworks: '127.0.0.0/8',
+    env: Object.fromEntries(workerEnv.map((setting) => setting.split(/=(.*)/s).slice(0, 2))),
+  })
   workers.add(worker)
   try {
     return await work(worker)

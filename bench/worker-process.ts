@@ -13,6 +13,8 @@ export interface WorkerProcessOptions {
   concurrency: number
   /** FLEX_WEBHOOK_ALLOW_NETWORKS: the receiver's loopback addresses. */
   allowNetworks: string
+  /** More settings, which win over the ones above. */
+  env?: Record<string, string>
 }
 
 /** `flex deliver` as an operator starts it, a child process of its own. */
@@ -40,6 +42,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       FLEX_WEBHOOK_ALLOW_NETWORKS: options.allowNetworks,
       FLEX_DELIVERY_CONCURRENCY: String(options.concurrency),
       LOG_LEVEL: 'info',
+      ...options.env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
