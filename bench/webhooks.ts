@@ -44,6 +44,7 @@ import { publishEvents } from '../src/webhooks/publish-event.ts'
 import { createWebhook } from '../src/webhooks/webhook-repository.ts'
 import { measureApiIngest } from './measure-api-ingest.ts'
 import { type PlainPost, plainHttpLoop } from './plain-http-loop.ts'
+import { cpuSecondsOf } from './process-cpu.ts'
 import { startReceiverProcess } from './receiver-process.ts'
 import { startWorkerProcess, type WorkerProcess } from './worker-process.ts'
 
@@ -86,6 +87,8 @@ const brands = Array.from({ length: hookCount }, (_, i) => `hooks-${i}`)
 const eventType = 'ORDER_EVENTS.OMS.ORDER_SHIPPED'
 const fanOut = `${hookCount} brands with one webhook each (${eventType}); each event goes to exactly one webhook`
 const at = '2026-11-21T09:00:00Z'
+/** The worker's PostgreSQL sessions go by this name, so their CPU can be read. */
+const workerApplicationName = 'flex-bench-worker'
 const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const benchUrl = Object.assign(new URL(serverUrl), { pathname: `/${databaseName}` }).toString()
 
@@ -117,27 +120,39 @@ try {
 
 async function throughputPhase() {
   console.log(`throughput: ${events} events, ${fanOut}; worker and plain loop with ${concurrency} in flight`)
-  const rounds: { worker: Delivered; plainSeconds: number }[] = []
+  const rounds: { worker: Delivered; plain: Awaited<ReturnType<typeof plainRun>> }[] = []
   for (let r = 1; r <= repeat; r++) {
     const worker = await deliverAll(`t${r}`, events)
-    const plainSeconds = await plainHttpLoop(await plainPosts(), concurrency)
+    const plain = await plainRun()
     console.log(
       `  round ${r}: worker ${round(worker.seconds)} s (${perSecond(events, worker.seconds)} deliveries/s, ` +
         `${worker.duplicates} duplicates, boot ${Math.round(worker.bootMs)} ms, peak RSS ${mb(worker.peakRssMb)} MB); ` +
-        `plain HTTP ${round(plainSeconds)} s (${perSecond(events, plainSeconds)}/s); ratio ${round(plainSeconds / worker.seconds)}`,
+        `plain HTTP ${round(plain.seconds)} s (${perSecond(events, plain.seconds)}/s); ratio ${round(plain.seconds / worker.seconds)}`,
     )
-    rounds.push({ worker, plainSeconds })
+    console.log(
+      `    CPU ms per delivery: worker ${perEvent(worker.cpu.worker)}, its PostgreSQL sessions ${perEvent(worker.cpu.database)}, ` +
+        `receiver ${perEvent(worker.cpu.receiver)}; plain loop ${perEvent(plain.cpu.sender)}, receiver ${perEvent(plain.cpu.receiver)}`,
+    )
+    rounds.push({ worker, plain })
   }
-  const median = medianBy(rounds, (r) => r.plainSeconds / r.worker.seconds)
+  const median = medianBy(rounds, (r) => r.plain.seconds / r.worker.seconds)
   return {
     deliveries_per_s: perSecond(events, median.worker.seconds),
     worker_seconds: round(median.worker.seconds),
-    plain_http_per_s: perSecond(events, median.plainSeconds),
-    plain_http_seconds: round(median.plainSeconds),
-    ratio_to_plain_http: round(median.plainSeconds / median.worker.seconds),
+    plain_http_per_s: perSecond(events, median.plain.seconds),
+    plain_http_seconds: round(median.plain.seconds),
+    ratio_to_plain_http: round(median.plain.seconds / median.worker.seconds),
     duplicates: median.worker.duplicates,
     throughput_worker_peak_rss_mb: mb(median.worker.peakRssMb),
-    throughput_rounds: rounds.map((r) => round(r.plainSeconds / r.worker.seconds)),
+    // CPU per delivery, a figure this noisy machine's load moves less than the time.
+    cpu_ms_per_delivery: {
+      worker: perEvent(median.worker.cpu.worker),
+      database: perEvent(median.worker.cpu.database),
+      receiver: perEvent(median.worker.cpu.receiver),
+      plain_loop: perEvent(median.plain.cpu.sender),
+      plain_receiver: perEvent(median.plain.cpu.receiver),
+    },
+    throughput_rounds: rounds.map((r) => round(r.plain.seconds / r.worker.seconds)),
   }
 }
 
@@ -223,6 +238,8 @@ interface Delivered {
   bootMs: number
   duplicates: number
   peakRssMb: number | undefined
+  /** CPU seconds from the worker's start to the end, where /proc tells (see cpuSecondsOf). */
+  cpu: { worker: number | undefined; database: number | undefined; receiver: number | undefined }
 }
 
 /**
@@ -237,7 +254,14 @@ async function deliverAll(round: string, count: number, options: { hang?: boolea
   const counted = options.hang ? hooks.slice(0, -1) : hooks
   const expected = Array.from({ length: count }, (_, i) => i % hookCount).filter((h) => h < counted.length).length
   return withWorker(async (worker) => {
+    const receiverCpu = cpuSecondsOf(receiver.pid)
+    const workerCpu = cpuSecondsOf(worker.pid)
     const doneAt = await waitUntilDelivered(counted, expected, worker)
+    const cpu = {
+      worker: difference(cpuSecondsOf(worker.pid), workerCpu),
+      database: await workerSessionsCpuSeconds(),
+      receiver: difference(cpuSecondsOf(receiver.pid), receiverCpu),
+    }
     const peakRssMb = worker.peakRssMb()
     const received = await receiver.count()
     const requests = counted.reduce((sum, hook) => sum + (received.byPath[hook.path] ?? 0), 0)
@@ -247,8 +271,39 @@ async function deliverAll(round: string, count: number, options: { hang?: boolea
       bootMs: worker.bootMs,
       duplicates: requests - expected,
       peakRssMb,
+      cpu,
     }
   })
+}
+
+/** CPU seconds of the worker's PostgreSQL sessions so far (Linux, a server on this machine; else undefined). */
+async function workerSessionsCpuSeconds(): Promise<number | undefined> {
+  const sessions = await sql<{ pid: number }>`
+    select pid from pg_stat_activity where datname = current_database() and application_name = ${workerApplicationName}
+  `.execute(handle.db)
+  let sum = 0
+  for (const { pid } of sessions.rows) {
+    const seconds = cpuSecondsOf(pid)
+    if (seconds === undefined) return undefined
+    sum += seconds
+  }
+  return sessions.rows.length === 0 ? undefined : sum
+}
+
+/** The plain loop, with the CPU it and the receiver used. */
+async function plainRun(): Promise<{ seconds: number; cpu: { sender: number; receiver: number | undefined } }> {
+  const posts = await plainPosts()
+  const receiverCpu = cpuSecondsOf(receiver.pid)
+  const senderCpu = process.cpuUsage()
+  const seconds = await plainHttpLoop(posts, concurrency)
+  const used = process.cpuUsage(senderCpu)
+  return {
+    seconds,
+    cpu: {
+      sender: (used.user + used.system) / 1e6,
+      receiver: difference(cpuSecondsOf(receiver.pid), receiverCpu),
+    },
+  }
 }
 
 /** The POSTs the throughput phase's worker made, as the plain loop sends them. */
@@ -355,7 +410,10 @@ async function withWorker<T>(work: (worker: WorkerProcess) => Promise<T>): Promi
     databaseUrl: benchUrl,
     concurrency,
     allowNetworks: '127.0.0.0/8',
-    env: Object.fromEntries(workerEnv.map((setting) => setting.split(/=(.*)/s).slice(0, 2))),
+    env: {
+      PGAPPNAME: workerApplicationName,
+      ...Object.fromEntries(workerEnv.map((setting) => setting.split(/=(.*)/s).slice(0, 2))),
+    },
   })
   workers.add(worker)
   try {
@@ -474,6 +532,15 @@ function wholeNumber(flag: string, value: string, min: number): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}, got ${value}`)
   return n
+}
+
+/** Milliseconds per throughput event, two decimals; null when unknown. */
+function perEvent(seconds: number | undefined): number | null {
+  return seconds === undefined ? null : Math.round((seconds * 1e5) / events) / 100
+}
+
+function difference(after: number | undefined, before: number | undefined): number | undefined {
+  return after === undefined || before === undefined ? undefined : after - before
 }
 
 function perSecond(count: number, seconds: number): number {
