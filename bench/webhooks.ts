@@ -174,22 +174,26 @@ async function latencyPhase() {
 
 async function ingestPhase() {
   console.log(`ingest: ${ingestRows} customers through the API, 5 webhooks on CUSTOMER and a worker vs none`)
-  const rounds: { plain: number; hooked: number; delivered: number }[] = []
+  const rounds: { plain: number; hooked: number; delivered: number; workerCores?: number; databaseCores?: number }[] =
+    []
   for (let r = 1; r <= repeat; r++) {
     // Alternating which goes first: the second run inserts into a larger customers table.
     const order = r % 2 === 1 ? (['plain', 'hooked'] as const) : (['hooked', 'plain'] as const)
-    const result = { plain: 0, hooked: 0, delivered: 0 }
+    const result: (typeof rounds)[number] = { plain: 0, hooked: 0, delivered: 0 }
     for (const side of order) {
       if (side === 'plain') result.plain = (await ingestRun(`ingest-plain-${r}`, false)).recordsPerSecond
       else {
         const hooked = await ingestRun(`ingest-hooked-${r}`, true)
         result.hooked = hooked.recordsPerSecond
         result.delivered = hooked.delivered
+        result.workerCores = hooked.workerCores
+        result.databaseCores = hooked.databaseCores
       }
     }
     console.log(
-      `  round ${r}: without ${result.plain} records/s, with ${result.hooked} records/s ` +
-        `(the worker delivered ${result.delivered} meanwhile); ratio ${round(result.hooked / result.plain)}`,
+      `  round ${r}: without ${result.plain} records/s, with ${result.hooked} records/s; ratio ${round(result.hooked / result.plain)}; ` +
+        `meanwhile the worker delivered ${result.delivered}, using ${cores(result.workerCores)} cores and its ` +
+        `PostgreSQL sessions ${cores(result.databaseCores)}`,
     )
     rounds.push(result)
   }
@@ -199,6 +203,9 @@ async function ingestPhase() {
     api_records_per_s_without_webhooks: median.plain,
     api_records_per_s_with_webhooks: median.hooked,
     ingest_ratio_with_webhooks: round(median.hooked / median.plain),
+    // CPU seconds a second the worker, and its PostgreSQL sessions, used while the hooked run ingested.
+    ingest_worker_cores: cores(median.workerCores),
+    ingest_worker_database_cores: cores(median.databaseCores),
     ingest_rounds: rounds.map((r) => round(r.hooked / r.plain)),
   }
 }
@@ -383,8 +390,14 @@ async function latencyRun(): Promise<{ events: number; achievedRate: number; p50
   })
 }
 
-/** One ingest API run for a brand of its own; with `hooked`, 5 webhooks on CUSTOMER and a worker. */
-async function ingestRun(brandId: string, hooked: boolean): Promise<{ recordsPerSecond: number; delivered: number }> {
+/**
+ * One ingest API run for a brand of its own; with `hooked`, 5 webhooks on CUSTOMER and a worker,
+ * and the CPU the worker and its PostgreSQL sessions used meanwhile, in cores (CPU seconds a second).
+ */
+async function ingestRun(
+  brandId: string,
+  hooked: boolean,
+): Promise<{ recordsPerSecond: number; delivered: number; workerCores?: number; databaseCores?: number }> {
   await clearWebhookState()
   await upsertBrand(handle.db, { id: brandId, timezone: 'UTC' })
   if (!hooked) return { ...(await measureApiIngest(handle, { brandId, records: ingestRows, at })), delivered: 0 }
@@ -397,10 +410,20 @@ async function ingestRun(brandId: string, hooked: boolean): Promise<{ recordsPer
     })
     if (!('created' in created)) throw new Error('a webhook of this run existed already')
   }
-  return withWorker(async () => {
+  return withWorker(async (worker) => {
+    const started = performance.now()
+    const before = { worker: cpuSecondsOf(worker.pid), database: await workerSessionsCpuSeconds() }
     const run = await measureApiIngest(handle, { brandId, records: ingestRows, at })
+    const seconds = (performance.now() - started) / 1000
+    const workerCores = difference(cpuSecondsOf(worker.pid), before.worker)
+    const databaseCores = difference(await workerSessionsCpuSeconds(), before.database)
     const { requests } = await receiver.count()
-    return { ...run, delivered: requests }
+    return {
+      ...run,
+      delivered: requests,
+      workerCores: workerCores === undefined ? undefined : workerCores / seconds,
+      databaseCores: databaseCores === undefined ? undefined : databaseCores / seconds,
+    }
   })
 }
 
@@ -537,6 +560,10 @@ function wholeNumber(flag: string, value: string, min: number): number {
 /** Milliseconds per throughput event, two decimals; null when unknown. */
 function perEvent(seconds: number | undefined): number | null {
   return seconds === undefined ? null : Math.round((seconds * 1e5) / events) / 100
+}
+
+function cores(value: number | undefined): number | null {
+  return value === undefined ? null : Math.round(value * 100) / 100
 }
 
 function difference(after: number | undefined, before: number | undefined): number | undefined {
