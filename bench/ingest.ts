@@ -22,14 +22,13 @@ import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
-import { createApiKey } from '../src/apikeys/api-key-repository.ts'
 import { upsertBrand } from '../src/brands/brand-repository.ts'
 import { type DatabaseHandle, openDatabase } from '../src/db/connect.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
-import { buildApp } from '../src/http/app.ts'
 import { entities } from '../src/ingest/entities/index.ts'
 import { ingestFile } from '../src/ingest/ingest-file.ts'
 import { ingestRecords } from '../src/ingest/ingest-records.ts'
+import { measureApiIngest } from './measure-api-ingest.ts'
 
 const { values } = parseArgs({
   options: { rows: { type: 'string', default: '1000000' }, repeat: { type: 'string', default: '1' } },
@@ -65,7 +64,7 @@ try {
   const { file: fileSeconds, copy: copySeconds } = rounds[Math.floor(rounds.length / 2)] as (typeof rounds)[number]
 
   console.log('api: batches of 1,000 customers, 4 in flight')
-  const api = await apiRun()
+  const api = await measureApiIngest(handle, { brandId: 'api', records: rows, at })
   console.log(`  ${api.recordsPerSecond} records/s, p99 ${api.p99} ms`)
 
   console.log('resolve: customers that resolve waiting transactions vs customers that resolve none')
@@ -175,45 +174,6 @@ async function copyAndMerge(files: Awaited<ReturnType<typeof writeFiles>>, brand
     )
   } finally {
     client.release()
-  }
-}
-
-async function apiRun(): Promise<{ recordsPerSecond: number; p99: number }> {
-  const { key } = await createApiKey(handle.db, 'api')
-  const app = buildApp({ database: handle, rateLimit: { requests: 1_000_000, windowMs: 60_000 } })
-  const address = await app.listen({ host: '127.0.0.1', port: 0 })
-  const batches = Math.max(4, Math.floor(rows / 1000))
-  const latencies: number[] = []
-  let next = 0
-  await sql`checkpoint`.execute(handle.db)
-  const started = performance.now()
-  async function client(): Promise<void> {
-    for (let b = next++; b < batches; b = next++) {
-      const body = JSON.stringify(
-        Array.from({ length: 1000 }, (_, i) => ({
-          id: `A-${b}-${i}`,
-          email: `a${b}.${i}@example.com`,
-          updated_at: at,
-        })),
-      )
-      const t = performance.now()
-      const response = await fetch(`${address}/v1/api/customers`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body,
-      })
-      await response.arrayBuffer()
-      if (response.status !== 200) throw new Error(`API answered ${response.status}`)
-      latencies.push(performance.now() - t)
-    }
-  }
-  await Promise.all(Array.from({ length: 4 }, client))
-  const seconds = (performance.now() - started) / 1000
-  await app.close()
-  latencies.sort((a, b) => a - b)
-  return {
-    recordsPerSecond: Math.round((batches * 1000) / seconds),
-    p99: Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? 0),
   }
 }
 

@@ -30,7 +30,7 @@ export async function fanOutEvents(
   const result = await sql<{ events: string; deliveries: string }>`
     with taken as (
       delete from outbox_events
-      where id in (select id from outbox_events order by id limit ${options.batchSize} for update skip locked)
+      where id = any(array(select id from outbox_events order by id limit ${options.batchSize} for update skip locked))
       returning id, brand_id, event_type, entity_type, entity_id, created_at
     ),
     matched as (
@@ -58,12 +58,12 @@ export async function fanOutEvents(
       from taken t
       where t.event_type = 'CUSTOMER.DELETED' and m.brand_id = t.brand_id and m.entity_type = 'customers'
         and m.entity_id = t.entity_id and m.event_type <> 'CUSTOMER.DELETED' and m.erased_at is null
-      returning m.event_id
+      returning m.event_id, m.brand_id
     ),
     ended as (
       update webhook_deliveries d set next_attempt_at = null
-      from erased e
-      where d.event_id = e.event_id and d.next_attempt_at is not null
+      from erased e join webhooks w on w.brand_id = e.brand_id
+      where d.webhook_id = w.id and d.event_id = e.event_id and d.next_attempt_at is not null
     )
     select (select count(*) from taken) as events, (select count(*) from deliveries) as deliveries
   `.execute(db)
