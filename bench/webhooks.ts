@@ -30,10 +30,12 @@
 //     --phases runs some of throughput,latency,ingest,isolation (all by default); --worker-env adds
 //     settings to the worker's environment, for experiments (FLEX_DELIVERY_PER_WEBHOOK=32, PGOPTIONS=…).
 
+import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
 import pg from 'pg'
+import { parse as parseYaml } from 'yaml'
 import { upsertBrand } from '../src/brands/brand-repository.ts'
 import { type DatabaseHandle, openDatabase } from '../src/db/connect.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
@@ -76,7 +78,7 @@ for (const phase of phases) {
   if (!(allPhases as readonly string[]).includes(phase))
     throw new Error(`--phases takes a comma-separated list of ${allPhases.join(', ')}; got ${phase}`)
 }
-const workerEnv = values['worker-env']
+const workerEnv = [...deployedWorkerEnv(), ...values['worker-env']]
 for (const setting of workerEnv) {
   if (!/^[A-Z_][A-Z0-9_]*=/.test(setting)) throw new Error(`--worker-env takes NAME=VALUE, got ${setting}`)
 }
@@ -580,4 +582,18 @@ function mb(value: number | undefined): number | null {
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000
+}
+
+/**
+ * The environment cloudbuild.yaml deploys the delivery workers with (--set-env-vars of its
+ * deploy-delivery step, e.g. the V8 heap cap), so that the benchmark's worker runs as deployed.
+ */
+function deployedWorkerEnv(): string[] {
+  const build = parseYaml(readFileSync(new URL('../cloudbuild.yaml', import.meta.url), 'utf8')) as {
+    steps: { id?: string; args?: string[] }[]
+  }
+  const step = build.steps.find((s) => s.id === 'deploy-delivery')
+  return (step?.args ?? []).flatMap((arg) =>
+    arg.startsWith('--set-env-vars=') ? arg.slice('--set-env-vars='.length).split(',') : [],
+  )
 }
