@@ -53,6 +53,11 @@ export const deliveryDefaults = {
 } as const
 
 const flushSize = 200
+
+/** Events younger than this still in the outbox after a full fan-out batch mean a burst is arriving. */
+const burstWindowMs = 1_000
+/** During a burst, each round is followed by a pause this many times its length (a 25% duty cycle). */
+const burstYieldFactor = 3
 const flushDelayMs = 10
 
 /**
@@ -126,9 +131,13 @@ export class DeliveryWorker {
   async #loop(): Promise<void> {
     while (!this.#stopping) {
       let busy = false
+      let burst = false
+      const roundStarted = performance.now()
       try {
         const fanned = await fanOutEvents(this.#db, { now: this.#clock(), batchSize: this.#fanOutBatch })
         busy = fanned.events === this.#fanOutBatch
+        burst =
+          busy && fanned.newestEventAt !== undefined && Date.now() - fanned.newestEventAt.getTime() < burstWindowMs
         const room = this.#concurrency - this.#inFlight.size
         if (room > 0) {
           const started = await this.#claimAndStart(room)
@@ -139,6 +148,13 @@ export class DeliveryWorker {
         busy = false
       }
       if (this.#stopping) break
+      if (burst) {
+        // Events pour in (a large ingest is running: a full batch taken, and events still arriving):
+        // work a quarter of the time and leave the database to the ingest, whose events cannot
+        // all be delivered at once anyway; full speed again once the burst is over.
+        await this.#idle(burstYieldFactor * (performance.now() - roundStarted), false)
+        continue
+      }
       // Full: wait for a free slot. Nothing more due: wait for the poll interval (a finished attempt
       // schedules its retry seconds ahead at the earliest, so it is no reason to look sooner).
       const full = this.#inFlight.size >= this.#concurrency

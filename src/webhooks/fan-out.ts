@@ -6,6 +6,8 @@ export interface FanOutResult {
   events: number
   /** Deliveries made: one per event and enabled webhook whose subscriptions cover its type. */
   deliveries: number
+  /** When the newest event in the outbox was made (from its UUIDv7 id); undefined when it is empty. */
+  newestEventAt: Date | undefined
 }
 
 /**
@@ -27,7 +29,7 @@ export async function fanOutEvents(
   db: Kysely<Database>,
   options: { now: Date; batchSize: number },
 ): Promise<FanOutResult> {
-  const result = await sql<{ events: string; deliveries: string }>`
+  const result = await sql<{ events: string; deliveries: string; newest: string | null }>`
     with taken as (
       delete from outbox_events
       where id = any(array(select id from outbox_events order by id limit ${options.batchSize} for update skip locked))
@@ -65,8 +67,14 @@ export async function fanOutEvents(
       from erased e join webhooks w on w.brand_id = e.brand_id
       where d.webhook_id = w.id and d.event_id = e.event_id and d.next_attempt_at is not null
     )
-    select (select count(*) from taken) as events, (select count(*) from deliveries) as deliveries
+    select (select count(*) from taken) as events, (select count(*) from deliveries) as deliveries,
+      (select id from outbox_events order by id desc limit 1) as newest
   `.execute(db)
   const row = result.rows[0]
-  return { events: Number(row?.events ?? 0), deliveries: Number(row?.deliveries ?? 0) }
+  const newest = row?.newest
+  return {
+    events: Number(row?.events ?? 0),
+    deliveries: Number(row?.deliveries ?? 0),
+    newestEventAt: newest ? new Date(Number.parseInt(newest.replace('-', '').slice(0, 12), 16)) : undefined,
+  }
 }

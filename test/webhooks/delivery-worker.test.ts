@@ -170,6 +170,38 @@ describe('a delivery', () => {
   })
 })
 
+describe('a burst of events', () => {
+  it('yields while events pour in but delivers every one of them, during the burst and after', async () => {
+    await webhook('deliver-a', ['RECEIPTS'])
+    const running = new DeliveryWorker({ db: db(), sender, logger, fanOutBatch: 10, pollMs: 20 })
+    running.start()
+    try {
+      // 300 events in 30 requests over about a second: every fan-out takes a full batch of events
+      // younger than a second, so the worker works a quarter of the time.
+      for (let batch = 0; batch < 30; batch++) {
+        await publishEvents(
+          db(),
+          'deliver-a',
+          Array.from({ length: 10 }, (_, i) => ({
+            id: `burst-${batch}-${i}`,
+            type: 'RECEIPTS',
+            data: { receiptId: `R-${batch}-${i}` },
+          })),
+        )
+        await new Promise((resolve) => setTimeout(resolve, 30))
+      }
+      const deadline = Date.now() + 30_000
+      while (receiver.requests.length < 300 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    } finally {
+      await running.stop()
+    }
+    const ids = receiver.requests.map((r) => JSON.parse(r.body).data.receiptId)
+    expect(new Set(ids).size).toBe(300)
+  })
+})
+
 describe('EXPORTS.DAILY.COMPLETED', () => {
   it("is delivered after a real export with the brand-day's manifest in short: each file's rows, bytes and checksum", async () => {
     await addBrand(db(), 'deliver-export', 'Europe/Berlin')
