@@ -14,8 +14,8 @@ Runs until SIGTERM or SIGINT. Every minute it checks each brand: once the brand'
 passes --at (default $FLEX_SCHEDULE_AT, else 02:00), yesterday (in the brand's timezone) is due,
 and a due day without a successful run in this destination is exported. State lives in the
 database, so DST changes, restarts and several replicas neither skip nor repeat a day (replicas
-take turns per brand-day under a PostgreSQL advisory lock). A failed day is retried every
-5 minutes; a day still incomplete at --deadline (default $FLEX_SCHEDULE_DEADLINE, else 04:00)
+take turns per brand-day under a PostgreSQL advisory lock). A failed day is retried 5 minutes
+after its failed attempt ended; a day still incomplete at --deadline (default $FLEX_SCHEDULE_DEADLINE, else 04:00)
 is logged as an error naming the brand, day and what went wrong.
 
 On SIGTERM it stops taking new work, lets a running export finish, and exits 0.
@@ -46,13 +46,13 @@ Exit codes: 0 stopped by a signal, or --once found nothing failed; 1 --once and 
       })
       await destination.checkWritable()
       if (values.once) {
-        const actions = await scheduler.tick(new Date())
+        const actions = await scheduler.tick()
         for (const action of actions) log.info(action, 'schedule check')
         return actions.some((a) => a.action === 'failed') ? exitCodes.failure : exitCodes.ok
       }
       const tick = async () => {
         try {
-          const actions = await scheduler.tick(new Date())
+          const actions = await scheduler.tick()
           for (const action of actions.filter((a) => a.action !== 'complete')) log.info(action, 'schedule tick')
         } catch (error) {
           log.error({ err: error }, `schedule tick failed: ${(error as Error).message}`)

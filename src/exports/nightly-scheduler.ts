@@ -17,8 +17,13 @@ export interface NightlySchedulerOptions {
   runAt?: string
   /** Brand-local time by which yesterday must be complete, HH:MM (default 04:00). */
   deadline?: string
-  /** Wait after a failed attempt before the next one (default 5 minutes). */
+  /** Wait after a failed attempt ends before the next one starts (default 5 minutes). */
   retryAfterMs?: number
+  /**
+   * Read for the time of each tick and for the start and end of each run it records (default: the
+   * system clock). A clock, not a Date: a run's end is read when it ends, so its duration is real.
+   */
+  clock?: () => Date
 }
 
 export type BrandAction =
@@ -31,17 +36,20 @@ export type BrandAction =
  * when the tick happens. A brand's due day is yesterday once its local run time has passed, else
  * the day before. A due day without a successful run in this destination is exported (under the
  * brand-day lock, so replicas cannot both export it). So a tick that a DST jump skips, a repeated
- * local hour, a restart or a second replica neither skips nor repeats a day. Ticks come from cron
- * every minute; tests call tick() with a simulated clock.
+ * local hour, a restart or a second replica neither skips nor repeats a day. A failed day waits
+ * retryAfterMs from when its last attempt ended. Ticks come from cron every minute; tests give the
+ * scheduler a simulated clock.
  */
 export class NightlyScheduler {
   readonly #options: NightlySchedulerOptions
   readonly #runAt: number
   readonly #deadline: number
   readonly #reportedLate = new Set<string>()
+  readonly #clock: () => Date
 
   constructor(options: NightlySchedulerOptions) {
     this.#options = options
+    this.#clock = options.clock ?? (() => new Date())
     this.#runAt = parseClockTime(options.runAt ?? '02:00')
     this.#deadline = parseClockTime(options.deadline ?? '04:00')
     if (this.#deadline <= this.#runAt) {
@@ -49,15 +57,17 @@ export class NightlyScheduler {
     }
   }
 
-  async tick(now: Date): Promise<BrandAction[]> {
+  async tick(): Promise<BrandAction[]> {
     const brands = await listBrands(this.#options.database.db)
     const actions: BrandAction[] = []
-    for (const brand of brands) actions.push(await this.#tickBrand(brand, now))
+    for (const brand of brands) actions.push(await this.#tickBrand(brand))
     return actions
   }
 
-  async #tickBrand(brand: Brand, now: Date): Promise<BrandAction> {
+  async #tickBrand(brand: Brand): Promise<BrandAction> {
     const { database, destination, log } = this.#options
+    // Read per brand: an export of an earlier brand in this tick takes time.
+    const now = this.#clock()
     const clock = localClock(now, brand.timezone)
     const date = addDays(clock.date, clock.minutes >= this.#runAt ? -1 : -2)
     const base = { brand: brand.id, date }
@@ -75,7 +85,7 @@ export class NightlyScheduler {
     } else if (runs[0]?.status === 'failed' && now.getTime() - (runs[0].ended_at?.getTime() ?? 0) < this.retryAfterMs) {
       action = { ...base, action: 'waiting-to-retry' }
     } else {
-      action = await this.#export(brand, date, now)
+      action = await this.#export(brand, date)
     }
     // Yesterday late past the deadline: say exactly what is missing, once per brand-day.
     const yesterday = addDays(clock.date, -1)
@@ -101,7 +111,7 @@ export class NightlyScheduler {
     return this.#options.retryAfterMs ?? 5 * 60_000
   }
 
-  async #export(brand: Brand, date: string, now: Date): Promise<BrandAction> {
+  async #export(brand: Brand, date: string): Promise<BrandAction> {
     try {
       const result = await exportDay({
         database: this.#options.database,
@@ -111,7 +121,7 @@ export class NightlyScheduler {
         gzip: this.#options.gzip ?? false,
         log: this.#options.log,
         trigger: 'schedule',
-        now: () => now,
+        now: this.#clock,
       })
       return { brand: brand.id, date, action: 'exported', rows: result.rows }
     } catch (error) {

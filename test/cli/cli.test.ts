@@ -340,5 +340,7 @@ describe('flex CLI', () => {
     expect(schedule.stderr()).toContain('"signal":"SIGTERM"')
     const runs = JSON.parse((await flex(['runs', '--brand', 'sched', '--json'], env)).stdout)
     expect(runs).toEqual([expect.objectContaining({ status: 'succeeded', trigger: 'schedule' })])
+    // The run's end is read when it ends, not copied from the tick that started it.
+    expect(Date.parse(runs[0].ended_at)).toBeGreaterThan(Date.parse(runs[0].started_at))
   })
 })
