@@ -43,6 +43,11 @@ export function createPlatformMetrics(db: Kysely<Database>): PlatformMetrics {
     help: 'Age of the oldest pending webhook delivery since it was created; 0 when none is pending',
     registers,
   })
+  const overdueDelivery = new Gauge({
+    name: 'flex_webhook_delivery_overdue_seconds',
+    help: 'How long the most overdue webhook delivery has been due without an attempt (the workers are behind); 0 when none is',
+    registers,
+  })
   const disabledWebhooks = new Gauge({
     name: 'flex_webhooks_disabled',
     help: 'Webhooks that are disabled, by the brand or by the platform (410 Gone, days without success)',
@@ -84,6 +89,7 @@ export function createPlatformMetrics(db: Kysely<Database>): PlatformMetrics {
       const state = await readPlatformState(db)
       pendingDeliveries.set(state.pendingDeliveries)
       oldestPendingDelivery.set(state.oldestPendingDeliverySeconds)
+      overdueDelivery.set(state.mostOverdueDeliverySeconds)
       disabledWebhooks.set(state.disabledWebhooks)
       failingWebhooks.set(state.failingWebhooks)
       longestFailingWebhook.set(state.longestFailingWebhookSeconds)

@@ -10,6 +10,8 @@ export interface PlatformState {
   pendingDeliveries: number
   /** Seconds since the oldest pending delivery was created; 0 when none is pending. */
   oldestPendingDeliverySeconds: number
+  /** Seconds the most overdue delivery has been due without an attempt; 0 when none is due. */
+  mostOverdueDeliverySeconds: number
   disabledWebhooks: number
   /** Enabled webhooks whose last attempts failed (failing_since set). */
   failingWebhooks: number
@@ -29,6 +31,7 @@ export const exportRunWindow = '2 days'
 interface CountsRow {
   pending: string
   oldest_pending_seconds: number | null
+  most_overdue_seconds: number | null
   disabled: string
   failing: string
   longest_failing_seconds: number | null
@@ -47,12 +50,14 @@ interface CountsRow {
 export async function readPlatformState(db: Kysely<Database>): Promise<PlatformState> {
   const counts = await sql<CountsRow>`
     select
-      d.pending, d.oldest_pending_seconds,
+      d.pending, d.oldest_pending_seconds, d.most_overdue_seconds,
       w.disabled, w.failing, w.longest_failing_seconds,
       r.running, r.succeeded, r.failed,
       (select extract(epoch from now() - min(waiting_since))::float8 from waiting_references) as oldest_waiting_seconds
     from
-      (select count(*) as pending, extract(epoch from now() - min(created_at))::float8 as oldest_pending_seconds
+      (select count(*) as pending,
+              extract(epoch from now() - min(created_at))::float8 as oldest_pending_seconds,
+              extract(epoch from now() - min(next_attempt_at))::float8 as most_overdue_seconds
          from webhook_deliveries where next_attempt_at is not null) d,
       (select count(*) filter (where not enabled) as disabled,
               count(*) filter (where enabled and failing_since is not null) as failing,
@@ -73,6 +78,8 @@ export async function readPlatformState(db: Kysely<Database>): Promise<PlatformS
   return {
     pendingDeliveries: Number(row.pending),
     oldestPendingDeliverySeconds: Math.max(0, row.oldest_pending_seconds ?? 0),
+    // A retry scheduled for later is not overdue: the earliest next attempt in the future gives 0.
+    mostOverdueDeliverySeconds: Math.max(0, row.most_overdue_seconds ?? 0),
     disabledWebhooks: Number(row.disabled),
     failingWebhooks: Number(row.failing),
     longestFailingWebhookSeconds: Math.max(0, row.longest_failing_seconds ?? 0),

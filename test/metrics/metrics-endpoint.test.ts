@@ -23,15 +23,17 @@ beforeAll(async () => {
   const disabled = await addWebhook(db, 'brand-a', 'https://disabled.example/hook')
   await sql`update webhooks set failing_since = now() - interval '2 hours' where id = ${failing.id}`.execute(db)
   await sql`update webhooks set enabled = false, disabled_reason = '410 Gone' where id = ${disabled.id}`.execute(db)
-  // Three pending deliveries (one created 10 minutes ago), one delivered: pending is 3.
+  // Three pending deliveries (one created 10 minutes ago, one due 7 minutes ago, one retried in an
+  // hour), one delivered: pending is 3.
   const ages = ['10 minutes', '1 minute', '0 seconds', '20 minutes']
+  const due = ['-7 minutes', '-1 minute', '1 hour']
   for (const [index, age] of ages.entries()) {
     const eventId = randomUUID()
     await sql`insert into webhook_messages (event_id, brand_id, event_type, entity_type, entity_id, occurred_at)
               values (${eventId}, 'brand-a', 'RECEIPTS', 'receipts', ${`r${index}`}, now())`.execute(db)
     const delivered = index === 3
     await sql`insert into webhook_deliveries (webhook_id, event_id, brand_id, next_attempt_at, succeeded_at, created_at)
-              values (${failing.id}, ${eventId}, 'brand-a', ${delivered ? null : sql`now()`},
+              values (${failing.id}, ${eventId}, 'brand-a', ${delivered ? null : sql`now() + ${due[index]}::interval`},
                       ${delivered ? sql`now()` : null}, now() - ${age}::interval)`.execute(db)
   }
   // Runs of the last 2 days count: 2 succeeded, 1 failed, 1 running; the 5-day-old failure does not.
@@ -92,6 +94,9 @@ describe('GET /metrics', () => {
     const oldest = sampleValue(families, 'flex_webhook_delivery_oldest_pending_age_seconds') ?? 0
     expect(oldest).toBeGreaterThanOrEqual(600)
     expect(oldest).toBeLessThan(1_200)
+    const overdue = sampleValue(families, 'flex_webhook_delivery_overdue_seconds') ?? 0
+    expect(overdue).toBeGreaterThanOrEqual(420)
+    expect(overdue).toBeLessThan(600)
     expect(sampleValue(families, 'flex_webhooks_disabled')).toBe(1)
     expect(sampleValue(families, 'flex_webhooks_failing')).toBe(1)
     expect(sampleValue(families, 'flex_webhook_longest_failing_seconds')).toBeGreaterThanOrEqual(7_200)
@@ -111,6 +116,7 @@ describe('GET /metrics', () => {
     const families = parsePrometheusText(await (await scrape(`Bearer ${token}`)).text())
     expect(sampleValue(families, 'flex_webhook_deliveries_pending')).toBe(0)
     expect(sampleValue(families, 'flex_webhook_delivery_oldest_pending_age_seconds')).toBe(0)
+    expect(sampleValue(families, 'flex_webhook_delivery_overdue_seconds')).toBe(0)
   })
 
   it('records request durations by route template, not by raw URL', async () => {
