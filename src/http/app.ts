@@ -4,6 +4,7 @@ import { FlexError } from '../errors.ts'
 import { entityTypes } from '../ingest/entity-types.ts'
 import type { Logger } from '../logger.ts'
 import { createPlatformMetrics, type PlatformMetrics } from '../metrics/platform-metrics.ts'
+import { readPlatformState } from '../metrics/platform-state.ts'
 import { AllowedNetworks } from '../webhooks/endpoint-url.ts'
 import { WebhookSender } from '../webhooks/send-webhook-request.ts'
 import { apiKeyAuth, authenticate } from './api-key-auth.ts'
@@ -85,7 +86,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   })
 
   addMetricsRoute(app, {
-    metrics: options.metrics ?? createPlatformMetrics(database.db),
+    metrics: options.metrics ?? createPlatformMetrics(() => readPlatformState(database.db)),
     token: options.metricsToken,
   })
 

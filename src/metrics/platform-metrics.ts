@@ -1,7 +1,5 @@
-import type { Kysely } from 'kysely'
 import { Gauge, Histogram, Registry } from 'prom-client'
-import type { Database } from '../db/database.ts'
-import { exportRunStatuses, exportRunWindow, readPlatformState } from './platform-state.ts'
+import { exportRunStatuses, exportRunWindow, type PlatformState } from './platform-state.ts'
 
 // Every metric the platform exposes, in one place (docs/operations.md lists them). This module is
 // below the features: a feature or the HTTP layer records into a metric defined here, and the
@@ -22,8 +20,11 @@ export interface PlatformMetrics {
   readonly contentType: string
 }
 
-/** A registry of its own per process (or per test app), so that two apps never share counts. */
-export function createPlatformMetrics(db: Kysely<Database>): PlatformMetrics {
+/**
+ * A registry of its own per process (or per test app), so that two apps never share counts.
+ * `readState` is readPlatformState over the process's database, called once per scrape.
+ */
+export function createPlatformMetrics(readState: () => Promise<PlatformState>): PlatformMetrics {
   const registry = new Registry()
   const registers = [registry]
   const httpRequestDuration = new Histogram({
@@ -86,7 +87,7 @@ export function createPlatformMetrics(db: Kysely<Database>): PlatformMetrics {
     httpRequestDuration,
     contentType: registry.contentType,
     async scrape() {
-      const state = await readPlatformState(db)
+      const state = await readState()
       pendingDeliveries.set(state.pendingDeliveries)
       oldestPendingDelivery.set(state.oldestPendingDeliverySeconds)
       overdueDelivery.set(state.mostOverdueDeliverySeconds)
