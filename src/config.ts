@@ -91,6 +91,8 @@ const configSchema = z.object({
    * after it. At least 15, more than an attempt's 10 s, so a live worker never loses one mid-attempt.
    */
   FLEX_DELIVERY_LEASE_SECONDS: wholeNumber(15, 600, 30),
+  /** Bearer token a Prometheus scraper sends to GET /metrics of `flex serve`. Unset: /metrics is 404. */
+  FLEX_METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
   /** pino level: trace, debug, info, warn, error, fatal or silent. */
   LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(logLevels, expecting(`one of ${logLevels.join(', ')}`)).default('info')),
 })

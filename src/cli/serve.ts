@@ -12,6 +12,7 @@ export const serveCommand = defineCommand({
 
 Serves the ingestion API (docs/ingestion.md) and the webhooks API (docs/webhooks.md) on 0.0.0.0:$PORT (default 8080) until SIGTERM or
 SIGINT, then finishes the requests in flight and exits 0. Exits 2 when the port is taken.
+With FLEX_METRICS_TOKEN set, GET /metrics answers Prometheus text to that Bearer token (docs/operations.md).
 
   --deliver   also run the webhook delivery worker in this process (as flex deliver does): for small
               installs and the embedded database, which one process at a time can open`,
@@ -25,6 +26,7 @@ SIGINT, then finishes the requests in flight and exits 0. Exits 2 when the port 
         database,
         log: context.log,
         webhookAllowNetworks: context.config.FLEX_WEBHOOK_ALLOW_NETWORKS,
+        metricsToken: context.config.FLEX_METRICS_TOKEN,
       })
       try {
         await app.listen({ host: '0.0.0.0', port })

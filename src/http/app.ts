@@ -3,6 +3,8 @@ import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
 import { entityTypes } from '../ingest/entity-types.ts'
 import type { Logger } from '../logger.ts'
+import { createPlatformMetrics, type PlatformMetrics } from '../metrics/platform-metrics.ts'
+import { readPlatformState } from '../metrics/platform-state.ts'
 import { AllowedNetworks } from '../webhooks/endpoint-url.ts'
 import { WebhookSender } from '../webhooks/send-webhook-request.ts'
 import { apiKeyAuth, authenticate } from './api-key-auth.ts'
@@ -10,6 +12,7 @@ import { sendApiError, sendClientError } from './error-handler.ts'
 import { eventRoutes } from './event-routes.ts'
 import { ingestionRoutes } from './ingestion-routes.ts'
 import { defaultBodyLimit, defaultMaxRecords, maxParamLength } from './limits.ts'
+import { addMetricsRoute } from './metrics-route.ts'
 import { openApiDocument } from './openapi.ts'
 import { webhookRoutes } from './webhook-routes.ts'
 
@@ -24,11 +27,16 @@ export interface AppOptions {
   rateLimit?: { requests: number; windowMs: number }
   /** CIDRs that webhook endpoints may point into although not public (FLEX_WEBHOOK_ALLOW_NETWORKS). */
   webhookAllowNetworks?: readonly string[]
+  /** FLEX_METRICS_TOKEN: GET /metrics answers a scraper presenting it; unset, /metrics is 404. */
+  metricsToken?: string | undefined
+  /** Where request durations are recorded; by default a registry of this app's own. */
+  metrics?: PlatformMetrics
 }
 
 /**
  * The HTTP API. Built here, started by `flex serve`; tests drive it with inject().
  *   GET /healthz, /openapi.json   public
+ *   GET /metrics                  Prometheus text, behind FLEX_METRICS_TOKEN (metrics-route.ts)
  *   /v1/...                       behind the API key check (api-key-auth.ts), one route plugin per
  *                                 surface: ingestion (ingestion-routes.ts), webhooks (webhook-routes.ts),
  *                                 publishing events (event-routes.ts)
@@ -75,6 +83,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   })
   app.setNotFoundHandler((request) => {
     throw new FlexError('NOT_FOUND', `no route ${request.method} ${request.url}; GET /openapi.json lists the routes`)
+  })
+
+  addMetricsRoute(app, {
+    metrics: options.metrics ?? createPlatformMetrics(() => readPlatformState(database.db)),
+    token: options.metricsToken,
   })
 
   const openApi = openApiDocument()

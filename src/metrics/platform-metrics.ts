@@ -1,0 +1,106 @@
+import { Gauge, Histogram, Registry } from 'prom-client'
+import { exportRunStatuses, exportRunWindow, type PlatformState } from './platform-state.ts'
+
+// Every metric the platform exposes, in one place (docs/operations.md lists them). This module is
+// below the features: a feature or the HTTP layer records into a metric defined here, and the
+// gauges read the database's tables at scrape time, importing no feature.
+
+/** Seconds; from a fast cached read (5 ms) to the longest export request the API allows. */
+const httpDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+
+export type HttpRequestLabels = 'method' | 'route' | 'status_code'
+
+export interface PlatformMetrics {
+  readonly registry: Registry
+  /** flex serve's request durations; `route` is the route template, never the raw URL. */
+  readonly httpRequestDuration: Histogram<HttpRequestLabels>
+  /** Reads the database's gauges afresh and answers the registry in Prometheus text format. */
+  scrape(): Promise<string>
+  /** The Content-Type of scrape()'s text. */
+  readonly contentType: string
+}
+
+/**
+ * A registry of its own per process (or per test app), so that two apps never share counts.
+ * `readState` is readPlatformState over the process's database, called once per scrape.
+ */
+export function createPlatformMetrics(readState: () => Promise<PlatformState>): PlatformMetrics {
+  const registry = new Registry()
+  const registers = [registry]
+  const httpRequestDuration = new Histogram({
+    name: 'flex_http_request_duration_seconds',
+    help: 'Time flex serve took to answer a request, by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: httpDurationBuckets,
+    registers,
+  })
+  const pendingDeliveries = new Gauge({
+    name: 'flex_webhook_deliveries_pending',
+    help: 'Webhook deliveries that will be attempted (first attempt or retry)',
+    registers,
+  })
+  const oldestPendingDelivery = new Gauge({
+    name: 'flex_webhook_delivery_oldest_pending_age_seconds',
+    help: 'Age of the oldest pending webhook delivery since it was created; 0 when none is pending',
+    registers,
+  })
+  const overdueDelivery = new Gauge({
+    name: 'flex_webhook_delivery_overdue_seconds',
+    help: 'How long the most overdue webhook delivery has been due without an attempt (the workers are behind); 0 when none is',
+    registers,
+  })
+  const disabledWebhooks = new Gauge({
+    name: 'flex_webhooks_disabled',
+    help: 'Webhooks that are disabled, by the brand or by the platform (410 Gone, days without success)',
+    registers,
+  })
+  const failingWebhooks = new Gauge({
+    name: 'flex_webhooks_failing',
+    help: 'Enabled webhooks whose last attempt failed',
+    registers,
+  })
+  const longestFailingWebhook = new Gauge({
+    name: 'flex_webhook_longest_failing_seconds',
+    help: 'How long the longest-failing enabled webhook has failed without a success; 0 when none fails',
+    registers,
+  })
+  const exportRuns = new Gauge({
+    name: 'flex_export_runs',
+    help: `Export runs started in the last ${exportRunWindow}, by status (running, succeeded, failed)`,
+    labelNames: ['status'] as const,
+    registers,
+  })
+  const waitingReferences = new Gauge({
+    name: 'flex_waiting_references',
+    help: 'References to entities that have not arrived yet, by the entity type they wait for',
+    labelNames: ['target_type'] as const,
+    registers,
+  })
+  const oldestWaitingReference = new Gauge({
+    name: 'flex_waiting_reference_oldest_age_seconds',
+    help: 'How long the oldest waiting reference has waited; 0 when none waits',
+    registers,
+  })
+
+  return {
+    registry,
+    httpRequestDuration,
+    contentType: registry.contentType,
+    async scrape() {
+      const state = await readState()
+      pendingDeliveries.set(state.pendingDeliveries)
+      oldestPendingDelivery.set(state.oldestPendingDeliverySeconds)
+      overdueDelivery.set(state.mostOverdueDeliverySeconds)
+      disabledWebhooks.set(state.disabledWebhooks)
+      failingWebhooks.set(state.failingWebhooks)
+      longestFailingWebhook.set(state.longestFailingWebhookSeconds)
+      for (const status of exportRunStatuses) exportRuns.set({ status }, state.exportRuns[status])
+      // Reset first: a type whose references have all arrived leaves the output.
+      waitingReferences.reset()
+      for (const [targetType, count] of state.waitingReferences)
+        waitingReferences.set({ target_type: targetType }, count)
+      oldestWaitingReference.set(state.oldestWaitingReferenceSeconds)
+      return registry.metrics()
+    },
+  }
+}

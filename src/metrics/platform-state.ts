@@ -1,0 +1,90 @@
+import { type Kysely, sql } from 'kysely'
+import type { Database } from '../db/database.ts'
+
+/** The statuses an export run has (export_runs.status); each is reported, zero included. */
+export const exportRunStatuses = ['running', 'succeeded', 'failed'] as const
+export type ExportRunStatus = (typeof exportRunStatuses)[number]
+
+/** What the database says at scrape time, for the gauges of platform-metrics.ts. */
+export interface PlatformState {
+  pendingDeliveries: number
+  /** Seconds since the oldest pending delivery was created; 0 when none is pending. */
+  oldestPendingDeliverySeconds: number
+  /** Seconds the most overdue delivery has been due without an attempt; 0 when none is due. */
+  mostOverdueDeliverySeconds: number
+  disabledWebhooks: number
+  /** Enabled webhooks whose last attempts failed (failing_since set). */
+  failingWebhooks: number
+  /** Seconds the longest-failing enabled webhook has been failing; 0 when none is. */
+  longestFailingWebhookSeconds: number
+  /** Export runs started in the last 2 days, by status. */
+  exportRuns: Record<ExportRunStatus, number>
+  /** Waiting references by the entity type they wait for. */
+  waitingReferences: Map<string, number>
+  /** Seconds since the oldest waiting reference started waiting; 0 when none waits. */
+  oldestWaitingReferenceSeconds: number
+}
+
+/** The window of export runs the gauges count: today's and yesterday's runs in every time zone. */
+export const exportRunWindow = '2 days'
+
+interface CountsRow {
+  pending: string
+  oldest_pending_seconds: number | null
+  most_overdue_seconds: number | null
+  disabled: string
+  failing: string
+  longest_failing_seconds: number | null
+  running: string
+  succeeded: string
+  failed: string
+  oldest_waiting_seconds: number | null
+}
+
+/**
+ * Reads the state in two statements of one round trip each. The pending count uses the partial
+ * index on next_attempt_at (deliveries that will be attempted again); webhooks and the last two
+ * days of export runs are small; waiting references are counted per target type, which stays a
+ * handful of rows.
+ */
+export async function readPlatformState(db: Kysely<Database>): Promise<PlatformState> {
+  const counts = await sql<CountsRow>`
+    select
+      d.pending, d.oldest_pending_seconds, d.most_overdue_seconds,
+      w.disabled, w.failing, w.longest_failing_seconds,
+      r.running, r.succeeded, r.failed,
+      (select extract(epoch from now() - min(waiting_since))::float8 from waiting_references) as oldest_waiting_seconds
+    from
+      (select count(*) as pending,
+              extract(epoch from now() - min(created_at))::float8 as oldest_pending_seconds,
+              extract(epoch from now() - min(next_attempt_at))::float8 as most_overdue_seconds
+         from webhook_deliveries where next_attempt_at is not null) d,
+      (select count(*) filter (where not enabled) as disabled,
+              count(*) filter (where enabled and failing_since is not null) as failing,
+              extract(epoch from now() - min(failing_since) filter (where enabled))::float8 as longest_failing_seconds
+         from webhooks) w,
+      (select count(*) filter (where status = 'running') as running,
+              count(*) filter (where status = 'succeeded') as succeeded,
+              count(*) filter (where status = 'failed') as failed
+         from export_runs where started_at > now() - ${exportRunWindow}::interval) r
+  `.execute(db)
+  const waiting = await db
+    .selectFrom('waiting_references')
+    .select(['target_type', (eb) => eb.fn.countAll<string>().as('count')])
+    .groupBy('target_type')
+    .execute()
+  const row = counts.rows[0]
+  if (!row) throw new Error('the platform state query answered no row')
+  return {
+    pendingDeliveries: Number(row.pending),
+    oldestPendingDeliverySeconds: Math.max(0, row.oldest_pending_seconds ?? 0),
+    // A retry scheduled for later is not overdue: the earliest next attempt in the future gives 0.
+    mostOverdueDeliverySeconds: Math.max(0, row.most_overdue_seconds ?? 0),
+    disabledWebhooks: Number(row.disabled),
+    failingWebhooks: Number(row.failing),
+    longestFailingWebhookSeconds: Math.max(0, row.longest_failing_seconds ?? 0),
+    exportRuns: { running: Number(row.running), succeeded: Number(row.succeeded), failed: Number(row.failed) },
+    waitingReferences: new Map(waiting.map((w) => [w.target_type, Number(w.count)])),
+    oldestWaitingReferenceSeconds: Math.max(0, row.oldest_waiting_seconds ?? 0),
+  }
+}
