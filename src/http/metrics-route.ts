@@ -50,6 +50,7 @@ function digest(value: string): Buffer {
 }
 
 function presentsToken(request: FastifyRequest, expected: Buffer): boolean {
-  const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')
+  // The scheme is case-insensitive (RFC 9110 §11.1).
+  const match = /^bearer +(\S+)$/i.exec(request.headers.authorization ?? '')
   return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), expected)
 }

@@ -31,13 +31,20 @@ const authorization = fc
   .oneof(
     hostileText,
     hostileText.map((text) => `Bearer ${text}`),
-    fc.constantFrom(`Bearer ${token} `, `bearer ${token}`, `Bearer  ${token}`, `Bearer ${token.slice(1)}`, token),
+    fc.constantFrom(`Bearer ${token} `, `Bearer ${token.slice(1)}`, `Bearer ${token}x`, `Basic ${token}`, token),
     hostileText.map((text) => `Bearer ${token}${text}`),
   )
-  .filter((value) => !/[\r\n\0]/.test(value) && value !== `Bearer ${token}`)
+  .filter((value) => !/[\r\n\0]/.test(value) && !new RegExp(`^bearer +${token}$`, 'i').test(value))
 
 describe('GET /metrics with hostile Authorization headers', () => {
-  it('answers 401 to anything but the exact Bearer token', async () => {
+  it('accepts the token under the Bearer scheme in any case (RFC 9110: schemes are case-insensitive)', async () => {
+    for (const value of [`Bearer ${token}`, `bearer ${token}`, `BEARER  ${token}`]) {
+      const answer = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: value } })
+      expect(answer.statusCode, value).toBe(200)
+    }
+  })
+
+  it('answers 401 to anything but the Bearer token', async () => {
     await fc.assert(
       fc.asyncProperty(authorization, async (value) => {
         const answer = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: value } })
