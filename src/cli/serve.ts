@@ -25,6 +25,7 @@ SIGINT, then finishes the requests in flight and exits 0. Exits 2 when the port 
         database,
         log: context.log,
         webhookAllowNetworks: context.config.FLEX_WEBHOOK_ALLOW_NETWORKS,
+        scheduleDeadline: context.config.FLEX_SCHEDULE_DEADLINE,
       })
       try {
         await app.listen({ host: '0.0.0.0', port })
