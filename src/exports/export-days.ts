@@ -64,8 +64,10 @@ export function parseExportDayRange(query: Record<string, unknown>, timezone: st
       validations[name] = `give ${name} once`
       return undefined
     }
-    if (!isValidDate(value)) {
-      validations[name] = `${name} must be a calendar date YYYY-MM-DD, such as 2026-11-01`
+    // Years before 1970 are refused: no export predates the platform, and Date.UTC, which the
+    // calendar's arithmetic uses, reads years 0-99 as 1900-1999.
+    if (!isValidDate(value) || value < '1970-01-01') {
+      validations[name] = `${name} must be a calendar date YYYY-MM-DD from 1970-01-01 on, such as 2026-11-01`
       return undefined
     }
     return value

@@ -515,7 +515,7 @@ function exportPaths(brandId: Record<string, unknown>, security: Record<string, 
           '200': ok('The days, oldest first', 'ExportDays'),
           ...v1Errors,
           '422': error(
-            `A query parameter breaks its rule (dates YYYY-MM-DD, from not after to, at most ${maxExportDays} days, no others); validations names it`,
+            `A query parameter breaks its rule (dates YYYY-MM-DD from 1970 on, from not after to, at most ${maxExportDays} days, no others); validations names it`,
           ),
         },
       },
