@@ -208,7 +208,7 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'Flex API',
       version: '1.0.0',
       description:
-        "Ingestion of a brand's entities (docs/ingestion.md), its webhooks and the events its upstream systems publish (docs/webhooks.md). Every error has the APIErrorResponse shape; under /v1 the API key is checked first. Requests over Node's limits get 431 (request line and headers over 16 KiB) or 408 in the same shape.",
+        "Ingestion of a brand's entities (docs/ingestion.md), its webhooks and the events its upstream systems publish (docs/webhooks.md), the status of its daily exports (docs/exports.md). Every error has the APIErrorResponse shape; under /v1 the API key is checked first. Requests over Node's limits get 431 (request line and headers over 16 KiB) or 408 in the same shape.",
     },
     components: {
       schemas,
