@@ -10,7 +10,8 @@ export const serveCommand = defineCommand({
   summary: 'run the HTTP API (port from PORT, default 8080); --deliver also delivers webhooks',
   help: `Usage: flex serve [--deliver]
 
-Serves the ingestion API (docs/ingestion.md) and the webhooks API (docs/webhooks.md) on 0.0.0.0:$PORT (default 8080) until SIGTERM or
+Serves the ingestion API (docs/ingestion.md), the webhooks API (docs/webhooks.md) and the exports'
+days (docs/exports.md, deadline FLEX_SCHEDULE_DEADLINE) on 0.0.0.0:$PORT (default 8080) until SIGTERM or
 SIGINT, then finishes the requests in flight and exits 0. Exits 2 when the port is taken.
 With FLEX_METRICS_TOKEN set, GET /metrics answers Prometheus text to that Bearer token (docs/operations.md).
 
@@ -27,6 +28,7 @@ With FLEX_METRICS_TOKEN set, GET /metrics answers Prometheus text to that Bearer
         log: context.log,
         webhookAllowNetworks: context.config.FLEX_WEBHOOK_ALLOW_NETWORKS,
         metricsToken: context.config.FLEX_METRICS_TOKEN,
+        scheduleDeadline: context.config.FLEX_SCHEDULE_DEADLINE,
       })
       try {
         await app.listen({ host: '0.0.0.0', port })

@@ -10,6 +10,7 @@ import { WebhookSender } from '../webhooks/send-webhook-request.ts'
 import { apiKeyAuth, authenticate } from './api-key-auth.ts'
 import { sendApiError, sendClientError } from './error-handler.ts'
 import { eventRoutes } from './event-routes.ts'
+import { exportRoutes } from './export-routes.ts'
 import { ingestionRoutes } from './ingestion-routes.ts'
 import { defaultBodyLimit, defaultMaxRecords, maxParamLength } from './limits.ts'
 import { addMetricsRoute } from './metrics-route.ts'
@@ -31,6 +32,10 @@ export interface AppOptions {
   metricsToken?: string | undefined
   /** Where request durations are recorded; by default a registry of this app's own. */
   metrics?: PlatformMetrics
+  /** Brand-local HH:MM by which yesterday's export must be complete (FLEX_SCHEDULE_DEADLINE, default 04:00). */
+  scheduleDeadline?: string
+  /** The current instant, for answers that depend on it (exports' day statuses); tests fix it. */
+  now?: () => Date
 }
 
 /**
@@ -39,7 +44,8 @@ export interface AppOptions {
  *   GET /metrics                  Prometheus text, behind FLEX_METRICS_TOKEN (metrics-route.ts)
  *   /v1/...                       behind the API key check (api-key-auth.ts), one route plugin per
  *                                 surface: ingestion (ingestion-routes.ts), webhooks (webhook-routes.ts),
- *                                 publishing events (event-routes.ts)
+ *                                 publishing events (event-routes.ts),
+ *                                 the daily exports' statuses (export-routes.ts)
  * Every error, Fastify's own included, leaves through one handler in the APIErrorResponse shape.
  */
 export function buildApp(options: AppOptions): FastifyInstance {
@@ -114,7 +120,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.setNotFoundHandler((request) => {
         const type = request.url.split('?')[0]?.split('/')[3]
         const known =
-          type === 'webhooks' || type === 'events' || (entityTypes as readonly string[]).includes(type ?? '')
+          type === 'webhooks' ||
+          type === 'events' ||
+          type === 'exports' ||
+          (entityTypes as readonly string[]).includes(type ?? '')
         if (type !== undefined && type !== '' && !known) {
           throw new FlexError('NOT_FOUND', `unknown entity type "${type}"; use one of ${entityTypes.join(', ')}`)
         }
@@ -126,6 +135,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
       await v1.register(ingestionRoutes, { database, maxRecords: options.maxRecords ?? defaultMaxRecords })
       await v1.register(webhookRoutes, { database, allowedNetworks, sender: webhookSender })
       await v1.register(eventRoutes, { database })
+      await v1.register(exportRoutes, {
+        database,
+        deadline: options.scheduleDeadline ?? '04:00',
+        now: options.now ?? (() => new Date()),
+      })
     },
     { prefix: '/v1' },
   )

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { defaultExportDays, maxExportDays } from '../exports/export-days.ts'
 import { entitySchemas } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
 import { externalIdPattern } from '../ingest/fields.ts'
@@ -14,6 +15,7 @@ import {
   createdWebhookResponse,
   deleteResponse,
   entityResponse,
+  exportDaysResponse,
   healthResponse,
   postResponse,
   publishResponse,
@@ -96,6 +98,7 @@ export function openApiDocument(): Record<string, unknown> {
     WebhookTestResponse: jsonSchema(webhookTestResponse, 'output'),
     PublishRequest: publishRequestSchema(),
     PublishResponse: jsonSchema(publishResponse, 'output'),
+    ExportDays: jsonSchema(exportDaysResponse, 'output'),
   }
   for (const type of entityTypes) {
     schemas[type] = jsonSchema(entitySchemas[type], 'input')
@@ -198,14 +201,14 @@ export function openApiDocument(): Record<string, unknown> {
     }
     paths[`/v1/{brandId}/${type}/{id}`] = item
   }
-  Object.assign(paths, webhookPaths(brandId, security), publishPaths(brandId, security))
+  Object.assign(paths, webhookPaths(brandId, security), publishPaths(brandId, security), exportPaths(brandId, security))
   return {
     openapi: '3.1.0',
     info: {
       title: 'Flex API',
       version: '1.0.0',
       description:
-        "Ingestion of a brand's entities (docs/ingestion.md), its webhooks and the events its upstream systems publish (docs/webhooks.md). Every error has the APIErrorResponse shape; under /v1 the API key is checked first. Requests over Node's limits get 431 (request line and headers over 16 KiB) or 408 in the same shape.",
+        "Ingestion of a brand's entities (docs/ingestion.md), its webhooks and the events its upstream systems publish (docs/webhooks.md), the status of its daily exports (docs/exports.md). Every error has the APIErrorResponse shape; under /v1 the API key is checked first. Requests over Node's limits get 431 (request line and headers over 16 KiB) or 408 in the same shape.",
     },
     components: {
       schemas,
@@ -481,6 +484,38 @@ function publishPaths(brandId: Record<string, unknown>, security: Record<string,
           '415': error('The body is not application/json in UTF-8'),
           '422': error(
             'There are errors in the request: validations names each field (events.N.id, events.N.type: unknown, a prefix, or produced by the platform itself; events.N.data.FIELD: what its type refuses). Nothing was stored',
+          ),
+        },
+      },
+    },
+  }
+}
+
+function exportPaths(brandId: Record<string, unknown>, security: Record<string, unknown>[]): Record<string, unknown> {
+  return {
+    '/v1/{brandId}/exports/days': {
+      get: {
+        summary:
+          "Each brand-local day of a range with its export's status against the deadline (brand-local, on the next day), the manifest in short and the runs",
+        security,
+        parameters: [
+          brandId,
+          query(
+            'from',
+            { type: 'string', format: 'date' },
+            `The first day, YYYY-MM-DD (default: ${defaultExportDays - 1} days before to)`,
+          ),
+          query(
+            'to',
+            { type: 'string', format: 'date' },
+            "The last day, YYYY-MM-DD, inclusive (default: yesterday in the brand's timezone)",
+          ),
+        ],
+        responses: {
+          '200': ok('The days, oldest first', 'ExportDays'),
+          ...v1Errors,
+          '422': error(
+            `A query parameter breaks its rule (dates YYYY-MM-DD from 1970 on, from not after to, at most ${maxExportDays} days, no others); validations names it`,
           ),
         },
       },

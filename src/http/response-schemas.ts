@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { exportDayStatuses } from '../exports/export-days.ts'
 import { type OutcomeName, recordOutcomes, storedOutcomes } from '../ingest/record-outcome.ts'
 import { storedEntityResponse } from '../ingest/stored-entity-schemas.ts'
 
@@ -216,4 +217,59 @@ export const publishResponse = z.strictObject({
       }),
     )
     .meta({ description: 'One outcome per event, in request order' }),
+})
+
+const calendarDate = (description: string) => z.iso.date().meta({ description })
+
+/** GET /v1/{brandId}/exports/days */
+export const exportDaysResponse = z.strictObject({
+  brand_id: z.string(),
+  timezone: z.string().meta({ description: "The brand's IANA timezone, in which days and the deadline are read" }),
+  deadline: z.string().meta({
+    description: 'Brand-local time (HH:MM) on the next day by which a day must be complete (FLEX_SCHEDULE_DEADLINE)',
+  }),
+  from: calendarDate('The first day answered'),
+  to: calendarDate('The last day answered'),
+  days: z
+    .array(
+      z.strictObject({
+        date: calendarDate('The brand-local day'),
+        status: z.enum(exportDayStatuses).meta({
+          description:
+            'complete_on_time: its first successful run ended before the deadline; late: after it; failed: the latest run failed and none succeeded; running: a run is under way and none succeeded; missing: no run and the deadline has passed; pending: no run yet, the deadline has not passed',
+        }),
+        manifest: z
+          .strictObject({
+            path: z.string().meta({ description: "The manifest's path, relative to the destination root" }),
+            files: z.array(
+              z.strictObject({
+                file_type: z.string(),
+                path: z.string(),
+                rows: z.int().min(0),
+                bytes: z.int().min(0),
+                sha256: z.string(),
+              }),
+            ),
+          })
+          .nullable()
+          .meta({
+            description:
+              "The latest successful run's manifest in short; null when none succeeded (or it succeeded before runs kept their manifest)",
+          }),
+        runs: z
+          .array(
+            z.strictObject({
+              id: z.uuid(),
+              status: z.enum(['running', 'succeeded', 'failed']),
+              trigger: z.enum(['manual', 'schedule', 'backfill']),
+              started_at: utcInstant('When the run started'),
+              ended_at: utcInstant('When it ended').nullable(),
+              rows: z.int().min(0).nullable().meta({ description: "A succeeded run's exported rows; null otherwise" }),
+              error: z.string().nullable().meta({ description: "A failed run's error" }),
+            }),
+          )
+          .meta({ description: "The day's export runs, oldest first" }),
+      }),
+    )
+    .meta({ description: 'Each brand-local day from `from` to `to`, oldest first' }),
 })

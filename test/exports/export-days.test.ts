@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto'
+import type { KyselyPlugin } from 'kysely'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { exportDays, maxExportDays } from '../../src/exports/export-days.ts'
+import { startRun } from '../../src/exports/export-runs.ts'
+import { addBrand } from '../support/fixtures.ts'
+import { useTestDatabase } from '../support/test-database.ts'
+
+const database = useTestDatabase()
+const db = () => database.current.handle.db
+const brand = { id: 'days', timezone: 'America/New_York' }
+
+beforeAll(async () => {
+  await addBrand(db(), brand.id, brand.timezone)
+  for (const date of ['2026-01-05', '2026-02-10', '2026-03-08']) {
+    await startRun(db(), {
+      id: randomUUID(),
+      brandId: brand.id,
+      date,
+      trigger: 'schedule',
+      destination: 'd',
+      at: new Date(`${date}T12:00:00Z`),
+    })
+  }
+})
+
+describe('exportDays', () => {
+  it('reads the runs of the whole range in one query', async () => {
+    let queries = 0
+    const counter: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      async transformResult(args) {
+        queries++
+        return args.result
+      },
+    }
+    const days = await exportDays(
+      db().withPlugin(counter),
+      brand,
+      { from: '2026-01-01', to: '2026-04-02' },
+      { now: new Date('2026-04-03T12:00:00Z'), deadlineMinutes: 240 },
+    )
+    expect(queries).toBe(1)
+    expect(days).toHaveLength(maxExportDays)
+    expect(days.filter((day) => day.status === 'running').map((day) => day.date)).toEqual([
+      '2026-01-05',
+      '2026-02-10',
+      '2026-03-08',
+    ])
+  })
+
+  it("reads the deadline on the brand's wall clock on the night summer time begins", async () => {
+    // New York skips 02:00-03:00 on 2026-03-08, so the deadline of 2026-03-07 (04:00 local on the
+    // 8th) is 08:00 UTC, an hour before local midnight (05:00 UTC) + 4 h.
+    const status = async (now: string) => {
+      const [day] = await exportDays(
+        db(),
+        brand,
+        { from: '2026-03-07', to: '2026-03-07' },
+        { now: new Date(now), deadlineMinutes: 240 },
+      )
+      return day?.status
+    }
+    expect(await status('2026-03-08T07:59:59Z')).toBe('pending')
+    expect(await status('2026-03-08T08:00:00Z')).toBe('missing')
+  })
+})
