@@ -220,7 +220,9 @@ export interface OutboxEventsTable {
 
 export interface ApiKeysTable {
   id: string
-  brand_id: string
+  /** The brand the key belongs to; null for an operator key, which may act for every brand. */
+  brand_id: string | null
+  operator: ColumnType<boolean, boolean | undefined, never>
   key_hash: string
   /** Set when the key requires HMAC-signed requests. */
   signing_secret: string | null

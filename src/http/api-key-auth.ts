@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import { firstUseOfSignature, lookUpKey } from '../apikeys/api-key-repository.ts'
+import { firstUseOfSignature, type LiveApiKey, lookUpKey } from '../apikeys/api-key-repository.ts'
+import { brandIdPattern, getBrand } from '../brands/brand-repository.ts'
 import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
 import { RateLimiter } from './rate-limiter.ts'
@@ -9,10 +10,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The request body as received, kept for verifying request signatures. */
     rawBody: string | undefined
-    /** The brand the request's API key belongs to, once authenticated. */
-    apiKey: { key: string; brandId: string; signingSecret: string | null } | undefined
+    /** The request's API key and whom it acts for (a brand, or every brand), once authenticated. */
+    apiKey: AuthenticatedKey | undefined
   }
 }
+
+/** A live key presented with a request: the key itself (for the rate limit; never logged) and its scope. */
+export type AuthenticatedKey = LiveApiKey & { key: string }
 
 export interface ApiKeyAuthOptions {
   database: DatabaseHandle
@@ -21,9 +25,9 @@ export interface ApiKeyAuthOptions {
 }
 
 /**
- * Every route of the scope it is registered in needs an API key of the brand in its URL, a
- * signature when the key requires one, and stays within the key's rate limit. The scope's routes
- * name the brand as the `brandId` parameter.
+ * Every route of the scope it is registered in needs an API key of the brand in its URL (or an
+ * operator key, for any existing brand), a signature when the key requires one, and stays within the
+ * key's rate limit. The scope's routes name the brand as the `brandId` parameter.
  */
 const apiKeyAuthPlugin: FastifyPluginAsync<ApiKeyAuthOptions> = async (app, options) => {
   const { database } = options
@@ -32,8 +36,13 @@ const apiKeyAuthPlugin: FastifyPluginAsync<ApiKeyAuthOptions> = async (app, opti
   app.decorateRequest('apiKey', undefined)
 
   // Before the body is read: a request without a valid key learns nothing about its route or body.
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     request.apiKey = await authenticate(database, request)
+    // Every line logged for the request from here on (the routes' own, "request completed") names
+    // the key by its id, and says so when an operator's key acts for a brand. The key itself never.
+    const { id, operator } = request.apiKey
+    request.log = request.log.child(operator ? { apiKeyId: id, operator: true } : { apiKeyId: id })
+    reply.log = request.log
     const retryAfter = limiter.take(request.apiKey.key)
     if (retryAfter !== undefined) {
       throw new FlexError(
@@ -77,18 +86,27 @@ const apiKeyAuthPlugin: FastifyPluginAsync<ApiKeyAuthOptions> = async (app, opti
   }
 }
 
-/** 401 without a live API key, 403 when the key belongs to another brand than the URL's. */
-export async function authenticate(
-  database: DatabaseHandle,
-  request: FastifyRequest,
-): Promise<{ key: string; brandId: string; signingSecret: string | null }> {
+/**
+ * 401 without a live API key; 403 when a brand's key is used for another brand than the URL's. An
+ * operator key acts for any brand that exists; for one that does not it gets 404 BRAND_NOT_FOUND.
+ */
+export async function authenticate(database: DatabaseHandle, request: FastifyRequest): Promise<AuthenticatedKey> {
   const header = request.headers.authorization
   const key = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined
   if (!key) throw new FlexError('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>".')
   const found = await lookUpKey(database.db, key)
   if (!found) throw new FlexError('UNAUTHENTICATED', 'The API key is unknown or revoked.')
   const brandId = brandOf(request)
-  if (found.brandId !== brandId) throw new FlexError('FORBIDDEN', `This API key may not access brand ${brandId}.`)
+  if (found.operator) {
+    // An id outside the brands' alphabet names no brand; it is not sent to the database (NUL bytes
+    // and the like would fail there as a 500 instead of this 404).
+    if (!brandIdPattern.test(brandId)) {
+      throw new FlexError('BRAND_NOT_FOUND', `no brand "${brandId}"; list brands with: flex brands list`)
+    }
+    await getBrand(database.db, brandId)
+  } else if (found.brandId !== brandId) {
+    throw new FlexError('FORBIDDEN', `This API key may not access brand ${brandId}.`)
+  }
   return { key, ...found }
 }
 
