@@ -60,7 +60,7 @@ const v1ErrorResponses = {
     'No API key, an unknown or revoked one, or (keys that require it) a missing, wrong or replayed signature',
   ],
   Forbidden: ['403', 'The key belongs to another brand'],
-  NotFound: ['404', 'Unknown route, entity type or entity'],
+  NotFound: ['404', 'Unknown route, entity type or entity, or (an operator key) unknown brand'],
   PathSegmentTooLong: ['414', `A path segment is longer than ${formatCount(maxParamLength)} characters`],
   TooManyRequests: ['429', 'Rate limit exceeded; see Retry-After'],
   InternalError: ['500', 'Unexpected error (logged)'],
@@ -215,7 +215,13 @@ export function openApiDocument(): Record<string, unknown> {
       responses: Object.fromEntries(
         Object.entries(v1ErrorResponses).map(([name, [, description]]) => [name, error(description)]),
       ),
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'flex apikey create --brand B' } },
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "flex apikey create --brand B (the brand's key) or --operator (a key for every brand)",
+        },
+      },
     },
     paths,
   }
