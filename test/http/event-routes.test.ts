@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { z } from 'zod'
 import { createApiKey } from '../../src/apikeys/api-key-repository.ts'
 import { buildApp } from '../../src/http/app.ts'
-import { openApiDocument } from '../../src/http/openapi.ts'
 import { signRequest } from '../../src/http/request-signature.ts'
-import { apiErrorResponseSchema, publishResponse } from '../../src/http/response-schemas.ts'
+import { type apiErrorResponseSchema, publishResponse } from '../../src/http/response-schemas.ts'
 import { publishedEventEntityType } from '../../src/webhooks/publish-event.ts'
 import { maxDataDepth } from '../../src/webhooks/publish-request.ts'
 import { readPublishedEvents } from '../../src/webhooks/published-event-reader.ts'
+import { type Answer, documented, expectError as expectErrorOf, expectMatches } from '../support/documented-answers.ts'
 import { addBrand } from '../support/fixtures.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
@@ -21,7 +21,6 @@ let app: FastifyInstance
 let keyA: string
 let keyB: string
 const path = '/v1/{brandId}/events'
-const document = openApiDocument() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }
 
 beforeAll(async () => {
   const { db } = database.current.handle
@@ -38,7 +37,6 @@ afterAll(async () => {
 })
 
 const auth = (key = keyA) => ({ authorization: `Bearer ${key}` })
-type Answer = { statusCode: number; json(): unknown; body: string; headers: Record<string, unknown> }
 
 const publish = (payload: unknown, brand = 'brand-a', key = keyA) =>
   app.inject({
@@ -48,26 +46,14 @@ const publish = (payload: unknown, brand = 'brand-a', key = keyA) =>
     payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
   })
 
-function documented(status: number) {
-  expect(Object.keys(document.paths[path]?.post?.responses ?? {}), `POST ${path} documents ${status}`).toContain(
-    String(status),
-  )
-}
-
 function expectAccepted(answer: Answer): z.infer<typeof publishResponse> {
   expect(answer.statusCode, answer.body).toBe(202)
-  documented(202)
-  const parsed = publishResponse.safeParse(answer.json())
-  expect(parsed.success ? [] : parsed.error.issues).toEqual([])
-  return parsed.data as z.infer<typeof publishResponse>
+  documented(path, 'POST', 202)
+  return expectMatches(publishResponse, answer)
 }
 
 function expectError(answer: Answer, status: number): z.infer<typeof apiErrorResponseSchema> {
-  expect(answer.statusCode, answer.body).toBe(status)
-  documented(status)
-  const parsed = apiErrorResponseSchema.safeParse(answer.json())
-  expect(parsed.success ? [] : parsed.error.issues).toEqual([])
-  return parsed.data as z.infer<typeof apiErrorResponseSchema>
+  return expectErrorOf(answer, status, path, 'POST')
 }
 
 /** The outbox events that name a brand's published event. */

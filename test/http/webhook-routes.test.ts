@@ -2,10 +2,8 @@ import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { z } from 'zod'
 import { createApiKey } from '../../src/apikeys/api-key-repository.ts'
 import { buildApp } from '../../src/http/app.ts'
-import { openApiDocument } from '../../src/http/openapi.ts'
 import { signRequest } from '../../src/http/request-signature.ts'
 import {
   apiErrorResponseSchema,
@@ -16,6 +14,7 @@ import {
   webhookResponse,
   webhookSecretResponse,
 } from '../../src/http/response-schemas.ts'
+import { documented, expectError, expectMatches } from '../support/documented-answers.ts'
 import { addBrand } from '../support/fixtures.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
@@ -26,7 +25,6 @@ const database = useTestDatabase()
 let app: FastifyInstance
 let keyA: string
 let keyB: string
-const document = openApiDocument() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }
 
 beforeAll(async () => {
   const { db } = database.current.handle
@@ -47,24 +45,6 @@ afterAll(async () => {
 })
 
 const auth = (key = keyA) => ({ authorization: `Bearer ${key}` })
-type Answer = { statusCode: number; json(): unknown; headers: Record<string, unknown>; body: string }
-
-function documented(path: string, method: string, status: number) {
-  const operation = document.paths[path]?.[method.toLowerCase()]
-  expect(Object.keys(operation?.responses ?? {}), `${method} ${path} documents ${status}`).toContain(String(status))
-}
-
-function expectMatches<T extends z.ZodType>(schema: T, answer: Answer, what: string): z.infer<T> {
-  const parsed = schema.safeParse(answer.json())
-  expect(parsed.success ? [] : parsed.error.issues, what).toEqual([])
-  return parsed.data as z.infer<T>
-}
-
-function expectError(answer: Answer, status: number, path: string, method: string) {
-  expect(answer.statusCode, answer.body).toBe(status)
-  documented(path, method, status)
-  return expectMatches(apiErrorResponseSchema, answer, `${method} ${path} ${status}`)
-}
 
 const someEventId = '0193a5b2-0000-7000-8000-000000000001'
 

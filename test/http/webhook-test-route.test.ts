@@ -1,16 +1,15 @@
 import type { FastifyInstance } from 'fastify'
 import { Webhook as StandardWebhook } from 'standardwebhooks'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { z } from 'zod'
 import { createApiKey } from '../../src/apikeys/api-key-repository.ts'
 import { buildApp } from '../../src/http/app.ts'
-import { openApiDocument } from '../../src/http/openapi.ts'
 import {
   apiErrorResponseSchema,
   webhookEventResponse,
   webhookEventsPage,
   webhookTestResponse,
 } from '../../src/http/response-schemas.ts'
+import { documented, expectMatches } from '../support/documented-answers.ts'
 import { addBrand } from '../support/fixtures.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 import { type Receiver, startReceiver } from '../support/webhook-receiver.ts'
@@ -19,7 +18,6 @@ import { type Receiver, startReceiver } from '../support/webhook-receiver.ts'
 // parsed with the schema the OpenAPI document is generated from.
 
 const database = useTestDatabase()
-const document = openApiDocument() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }
 const testPath = '/v1/{brandId}/webhooks/{id}/test'
 let app: FastifyInstance
 let keyA: string
@@ -54,16 +52,6 @@ afterEach(async () => {
 
 const auth = (key = keyA) => ({ authorization: `Bearer ${key}` })
 
-function parsed<T extends z.ZodType>(schema: T, answer: { json(): unknown }): z.infer<T> {
-  const result = schema.safeParse(answer.json())
-  expect(result.success ? [] : result.error.issues).toEqual([])
-  return result.data as z.infer<T>
-}
-
-function documented(status: number) {
-  expect(Object.keys(document.paths[testPath]?.post?.responses ?? {})).toContain(String(status))
-}
-
 async function create(endpoint: string, extra: Record<string, unknown> = {}) {
   const created = await app.inject({
     method: 'POST',
@@ -86,8 +74,8 @@ describe('POST /v1/{brandId}/webhooks/{id}/test', () => {
     const hook = await create(`${receiver.url}/ok`, { headers: { 'X-Shared-Secret': 'hdr-1' } })
     const answer = await test(hook.id)
     expect(answer.statusCode, answer.body).toBe(200)
-    documented(200)
-    const body = parsed(webhookTestResponse, answer)
+    documented(testPath, 'POST', 200)
+    const body = expectMatches(webhookTestResponse, answer)
     expect(body).toMatchObject({
       status: 'SUCCESS',
       request: { endpoint: `${receiver.url}/ok`, headers: { 'x-shared-secret': '********' } },
@@ -108,15 +96,15 @@ describe('POST /v1/{brandId}/webhooks/{id}/test', () => {
 
   it('shows the test event in the webhook’s events, with the same attempt, and refuses to send it again (409)', async () => {
     const hook = await create(`${receiver.url}/listed`)
-    const sent = parsed(webhookTestResponse, await test(hook.id))
-    const page = parsed(
+    const sent = expectMatches(webhookTestResponse, await test(hook.id))
+    const page = expectMatches(
       webhookEventsPage,
       await app.inject({ method: 'GET', url: `/v1/brand-a/webhooks/${hook.id}/events`, headers: auth() }),
     )
     expect(page.events).toEqual([
       expect.objectContaining({ id: sent.eventId, type: 'WEBHOOK.TEST', status: 'SUCCESS' }),
     ])
-    const event = parsed(
+    const event = expectMatches(
       webhookEventResponse,
       await app.inject({
         method: 'GET',
@@ -133,10 +121,8 @@ describe('POST /v1/{brandId}/webhooks/{id}/test', () => {
       headers: auth(),
     })
     expect(retry.statusCode).toBe(409)
-    expect(
-      Object.keys(document.paths['/v1/{brandId}/webhooks/{id}/events/{eventId}/retry']?.post?.responses ?? {}),
-    ).toContain('409')
-    expect(parsed(apiErrorResponseSchema, retry).description).toBe(
+    documented('/v1/{brandId}/webhooks/{id}/events/{eventId}/retry', 'POST', 409)
+    expect(expectMatches(apiErrorResponseSchema, retry).description).toBe(
       `The event ${sent.eventId} is a test event, which is not sent again; send a new one with POST /v1/brand-a/webhooks/${hook.id}/test.`,
     )
   })
@@ -148,7 +134,7 @@ describe('POST /v1/{brandId}/webhooks/{id}/test', () => {
     const failing = await create(`${receiver.url}/failing`)
     const failed = await test(failing.id)
     expect(failed.statusCode).toBe(200)
-    expect(parsed(webhookTestResponse, failed)).toMatchObject({
+    expect(expectMatches(webhookTestResponse, failed)).toMatchObject({
       status: 'FAILURE',
       response: { statusCode: 503, body: 'down for maintenance' },
       error: null,
@@ -159,7 +145,7 @@ describe('POST /v1/{brandId}/webhooks/{id}/test', () => {
     const refusing = await create(`${closed.url}/refusing`, { enabled: false })
     const refused = await test(refusing.id)
     expect(refused.statusCode).toBe(200)
-    expect(parsed(webhookTestResponse, refused)).toMatchObject({
+    expect(expectMatches(webhookTestResponse, refused)).toMatchObject({
       status: 'FAILURE',
       response: null,
       error: { kind: 'refused', message: expect.stringContaining('ECONNREFUSED') },
@@ -177,9 +163,9 @@ describe('POST /v1/{brandId}/webhooks/{id}/test', () => {
     ] as const) {
       const answer = await test(id, brand, key)
       expect(answer.statusCode, `${brand} ${id}`).toBe(404)
-      expect(parsed(apiErrorResponseSchema, answer).description).toContain(`A webhook with ID: ${id}`)
+      expect(expectMatches(apiErrorResponseSchema, answer).description).toContain(`A webhook with ID: ${id}`)
     }
-    documented(404)
+    documented(testPath, 'POST', 404)
     expect(receiver.requests).toEqual([])
     // brand-a's webhook with brand-b's key: 403, before anything else.
     expect((await test(hook.id, 'brand-a', keyB)).statusCode).toBe(403)
