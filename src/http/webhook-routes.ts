@@ -3,9 +3,9 @@ import type { z } from 'zod'
 import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
 import { findWebhookEvent, listWebhookEvents, retryDelivery } from '../webhooks/delivery-history.ts'
-import type { AttemptSender } from '../webhooks/delivery-worker.ts'
 import type { AllowedNetworks } from '../webhooks/endpoint-url.ts'
 import { parseEventPageQuery } from '../webhooks/event-page-request.ts'
+import type { AttemptSender } from '../webhooks/send-webhook-request.ts'
 import { sendTestEvent } from '../webhooks/test-event.ts'
 import {
   createWebhook,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { AttemptError, AttemptRequest, AttemptResponse, Database } from '../db/database.ts'
 import { disableAfterFailingMs } from './retry-schedule.ts'
+import { signingSecrets } from './webhook-secret.ts'
 
 /** A due delivery a worker holds under a lease, with what it needs to make the attempt. */
 export interface ClaimedDelivery {
@@ -62,12 +63,7 @@ export async function claimDeliveries(db: Kysely<Database>, options: ClaimOption
     succeededAt: row.succeeded_at,
     endpoint: row.endpoint,
     headers: row.headers,
-    secrets:
-      row.previous_signing_secret !== null &&
-      row.previous_secret_expires_at !== null &&
-      row.previous_secret_expires_at > options.now
-        ? [row.signing_secret, row.previous_signing_secret]
-        : [row.signing_secret],
+    secrets: signingSecrets(row, options.now),
     eventType: row.event_type,
     entityType: row.entity_type,
     entityId: row.entity_id,
@@ -145,6 +141,11 @@ export interface AttemptRecord {
   nextAttemptAt?: Date | undefined
   /** The receiver answered 410 Gone: disable the webhook. */
   gone: boolean
+  /**
+   * A test send (the test button): recorded like any attempt, but it says nothing of the webhook's
+   * health (no disabling, no failing clock started or stopped).
+   */
+  probe?: boolean
 }
 
 export interface WebhookDisabled {
@@ -180,6 +181,7 @@ export async function recordAttempts(
       duration_ms: r.durationMs,
       next_attempt_at: r.nextAttemptAt?.toISOString() ?? null,
       gone: r.gone,
+      probe: r.probe ?? false,
     })),
   )
   const failingCutoff = new Date(now.getTime() - disableAfterFailingMs)
@@ -188,7 +190,7 @@ export async function recordAttempts(
       select * from jsonb_to_recordset(${json}::jsonb) as r(
         webhook_id uuid, event_id uuid, lease_token uuid, attempt_id uuid, started_at timestamptz,
         succeeded boolean, request jsonb, response jsonb, error jsonb, duration_ms integer,
-        next_attempt_at timestamptz, gone boolean)
+        next_attempt_at timestamptz, gone boolean, probe boolean)
     ),
     moved as (
       update webhook_deliveries d
@@ -213,6 +215,7 @@ export async function recordAttempts(
       select r.webhook_id, bool_or(r.succeeded) as succeeded, bool_or(r.gone) as gone,
         min(r.started_at) filter (where not r.succeeded) as first_failure
       from r join moved using (webhook_id, event_id)
+      where not r.probe
       group by r.webhook_id
     ),
     decided as (

@@ -14,15 +14,12 @@ import { fanOutEvents } from './fan-out.ts'
 import { renderMessages } from './render-message.ts'
 import { goneStatus, nextAttemptAt } from './retry-schedule.ts'
 import {
-  type AttemptOutcome,
-  type OutgoingWebhookRequest,
+  type AttemptSender,
+  attemptSucceeded,
+  sendAttempt,
   WebhookSender,
   type WebhookSenderOptions,
 } from './send-webhook-request.ts'
-
-export interface AttemptSender {
-  send(request: OutgoingWebhookRequest): Promise<AttemptOutcome>
-}
 
 export interface DeliveryWorkerOptions {
   db: Kysely<Database>
@@ -208,15 +205,9 @@ export class DeliveryWorker {
   async #attempt(delivery: ClaimedDelivery, body: string): Promise<void> {
     const startedAt = this.#clock()
     const request = deliveryRequest(delivery, body, startedAt)
-    let outcome: AttemptOutcome
-    try {
-      outcome = await this.#sender.send(request)
-    } catch (err) {
-      outcome = { startedAt, durationMs: 0, error: { kind: 'other', message: String(err) } }
-    }
+    const outcome = await sendAttempt(this.#sender, request, startedAt)
     const statusCode = outcome.response?.statusCode
-    // Only a complete 2xx answer is a success: a body cut off by the deadline or a reset is no answer.
-    const succeeded = outcome.error === undefined && statusCode !== undefined && statusCode >= 200 && statusCode < 300
+    const succeeded = attemptSucceeded(outcome)
     const gone = statusCode === goneStatus
     const attempts = delivery.attempts + 1
     const endedAt = this.#clock()

@@ -62,7 +62,34 @@ export interface WebhookSenderOptions {
   connections?: number | undefined
 }
 
-export class WebhookSender {
+/** What makes one attempt: a WebhookSender, or a stand-in in tests. */
+export interface AttemptSender {
+  send(request: OutgoingWebhookRequest): Promise<AttemptOutcome>
+}
+
+/**
+ * One attempt through `sender`; a sender that throws (WebhookSender never does) is recorded as an
+ * attempt that failed with that error, as any failure is.
+ */
+export async function sendAttempt(
+  sender: AttemptSender,
+  request: OutgoingWebhookRequest,
+  startedAt: Date,
+): Promise<AttemptOutcome> {
+  try {
+    return await sender.send(request)
+  } catch (error) {
+    return { startedAt, durationMs: 0, error: { kind: 'other', message: String(error) } }
+  }
+}
+
+/** Only a complete 2xx answer is a success: a body cut off by the deadline or a reset is no answer. */
+export function attemptSucceeded(outcome: AttemptOutcome): boolean {
+  const statusCode = outcome.response?.statusCode
+  return outcome.error === undefined && statusCode !== undefined && statusCode >= 200 && statusCode < 300
+}
+
+export class WebhookSender implements AttemptSender {
   readonly timeoutMs: number
   readonly responseBodyLimit: number
   readonly #agent: Agent

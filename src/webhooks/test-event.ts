@@ -5,10 +5,10 @@ import { eventId as newEventId } from '../outbox/event-id.ts'
 import { findWebhookEvent, type WebhookEventAttempt } from './delivery-history.ts'
 import { recordAttempts } from './delivery-queue.ts'
 import { deliveryRequest, requestAsRecorded } from './delivery-request.ts'
-import type { AttemptSender } from './delivery-worker.ts'
 import { testEventType } from './event-catalogue.ts'
 import { renderBody } from './render-message.ts'
-import type { AttemptOutcome } from './send-webhook-request.ts'
+import { type AttemptSender, attemptSucceeded, sendAttempt } from './send-webhook-request.ts'
+import { signingSecrets } from './webhook-secret.ts'
 
 // The test button (seed 004): one signed event sent to a webhook now, while the brand waits, so
 // that it can check its endpoint answers and verifies signatures. The event is stored and its
@@ -96,71 +96,34 @@ export async function sendTestEvent(
       .execute()
   })
 
-  const secrets =
-    webhook.previous_signing_secret !== null &&
-    webhook.previous_secret_expires_at !== null &&
-    webhook.previous_secret_expires_at > now
-      ? [webhook.signing_secret, webhook.previous_signing_secret]
-      : [webhook.signing_secret]
-  const delivery = { eventId, endpoint: webhook.endpoint, headers: webhook.headers, secrets }
-  const request = deliveryRequest(delivery, body, now)
-  let outcome: AttemptOutcome
-  try {
-    outcome = await sender.send(request)
-  } catch (error) {
-    // WebhookSender never throws; another sender's failure is recorded as the worker records it.
-    outcome = { startedAt: now, durationMs: 0, error: { kind: 'other', message: String(error) } }
+  const delivery = {
+    eventId,
+    endpoint: webhook.endpoint,
+    headers: webhook.headers,
+    secrets: signingSecrets(webhook, now),
   }
-  const statusCode = outcome.response?.statusCode
-  const succeeded = outcome.error === undefined && statusCode !== undefined && statusCode >= 200 && statusCode < 300
-
-  await db.transaction().execute(async (trx) => {
-    // recordAttempts judges the webhook's health from every attempt it records; a test must not
-    // count (see above), so the webhook's health is put back as it was, in the same transaction.
-    const health = await trx
-      .selectFrom('webhooks')
-      .select(['failing_since', 'enabled', 'disabled_reason', 'updated_at'])
-      .where('id', '=', webhookId)
-      .forUpdate()
-      .executeTakeFirst()
-    await recordAttempts(
-      trx,
-      [
-        {
-          webhookId,
-          eventId,
-          leaseToken,
-          startedAt: now,
-          succeeded,
-          request: requestAsRecorded(delivery, request),
-          response: outcome.response,
-          error: outcome.error,
-          durationMs: outcome.durationMs,
-          nextAttemptAt: undefined,
-          gone: false,
-        },
-      ],
-      new Date(now.getTime() + outcome.durationMs),
-    )
-    if (health === undefined) return
-    await trx
-      .updateTable('webhooks')
-      .set({
-        failing_since: health.failing_since,
-        enabled: health.enabled,
-        disabled_reason: health.disabled_reason,
-        updated_at: health.updated_at,
-      })
-      .where('id', '=', webhookId)
-      .where((eb) =>
-        eb.or([
-          eb('failing_since', 'is distinct from', health.failing_since),
-          eb('enabled', 'is distinct from', health.enabled),
-          eb('disabled_reason', 'is distinct from', health.disabled_reason),
-        ]),
-      )
-      .execute()
-  })
+  const request = deliveryRequest(delivery, body, now)
+  const outcome = await sendAttempt(sender, request, now)
+  await recordAttempts(
+    db,
+    [
+      {
+        webhookId,
+        eventId,
+        leaseToken,
+        startedAt: now,
+        succeeded: attemptSucceeded(outcome),
+        request: requestAsRecorded(delivery, request),
+        response: outcome.response,
+        error: outcome.error,
+        durationMs: outcome.durationMs,
+        nextAttemptAt: undefined,
+        gone: false,
+        probe: true,
+      },
+    ],
+    new Date(now.getTime() + outcome.durationMs),
+  )
 
   const recorded = await findWebhookEvent(db, webhookId, eventId)
   const attempt = recorded?.attempts[0]
