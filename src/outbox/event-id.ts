@@ -26,3 +26,8 @@ export function eventId(now = Date.now()): string {
   const random = randomUUID()
   return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${sequence.toString(16).padStart(3, '0')}${random.slice(18)}`
 }
+
+/** When an event id was made: the Unix milliseconds in its first 48 bits. */
+export function eventIdTime(id: string): Date {
+  return new Date(Number.parseInt(id.replace('-', '').slice(0, 12), 16))
+}

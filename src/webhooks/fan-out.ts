@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/database.ts'
+import { eventIdTime } from '../outbox/event-id.ts'
 
 export interface FanOutResult {
   /** Outbox events taken (each is fanned out exactly once, wanted or not). */
@@ -75,6 +76,6 @@ export async function fanOutEvents(
   return {
     events: Number(row?.events ?? 0),
     deliveries: Number(row?.deliveries ?? 0),
-    newestEventAt: newest ? new Date(Number.parseInt(newest.replace('-', '').slice(0, 12), 16)) : undefined,
+    newestEventAt: newest ? eventIdTime(newest) : undefined,
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { eventId } from '../../src/outbox/event-id.ts'
+import { eventId, eventIdTime } from '../../src/outbox/event-id.ts'
 
 const uuidV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
@@ -9,6 +9,7 @@ describe('eventId', () => {
     const id = eventId(at)
     expect(id).toMatch(uuidV7)
     expect(Number.parseInt(id.replace('-', '').slice(0, 12), 16)).toBe(at)
+    expect(eventIdTime(id).getTime()).toBe(at)
     const later = eventId(at + 1)
     expect(later > id).toBe(true)
   })
