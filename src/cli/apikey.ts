@@ -1,9 +1,8 @@
 import { createApiKey, revokeApiKey } from '../apikeys/api-key-repository.ts'
 import { getBrand } from '../brands/brand-repository.ts'
 import { exitCodes } from '../errors.ts'
+import { uuidPattern } from '../uuid-pattern.ts'
 import { defineCommand, jsonOption, usageError, withDatabase } from './command.ts'
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export const apikeyCommand = defineCommand({
   name: 'apikey',

@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts'
 import { exitCodes, FlexError } from '../errors.ts'
 import type { webhookEventAttempt } from '../http/response-schemas.ts'
 import { attemptAnswer, eventDetailAnswer, eventSummaryAnswer, webhookAnswer } from '../http/webhook-answers.ts'
+import { uuidPattern } from '../uuid-pattern.ts'
 import { findWebhookEvent, listWebhookEvents, retryDelivery } from '../webhooks/delivery-history.ts'
 import { AllowedNetworks } from '../webhooks/endpoint-url.ts'
 import { parseEventPageQuery } from '../webhooks/event-page-request.ts'
@@ -74,8 +75,6 @@ interface Action {
   readonly options: readonly OptionName[]
   run(invocation: Invocation): Promise<number>
 }
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const actions: Record<string, Action> = {
   create: { positionals: [], options: ['endpoint', 'event', 'header', 'disabled'], run: create },

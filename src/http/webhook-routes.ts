@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { z } from 'zod'
 import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
+import { uuidPattern } from '../uuid-pattern.ts'
 import { findWebhookEvent, listWebhookEvents, retryDelivery } from '../webhooks/delivery-history.ts'
 import type { AllowedNetworks } from '../webhooks/endpoint-url.ts'
 import { parseEventPageQuery } from '../webhooks/event-page-request.ts'
@@ -43,8 +44,6 @@ interface EventParams extends WebhookParams {
 
 /** A webhook request is a few hundred bytes; this leaves room for 100 events and 20 headers. */
 export const webhookBodyLimit = 64 * 1024
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * The Webhooks API of seed 002, registered under /v1 behind the API key check:

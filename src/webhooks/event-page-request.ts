@@ -1,8 +1,8 @@
 import { FlexError } from '../errors.ts'
+import { uuidPattern } from '../uuid-pattern.ts'
 import { type EventPageQuery, eventPageSizes } from './delivery-history.ts'
 
 const queryFields = ['size', 'start', 'end', 'startId']
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // RFC 3339 date-time with an offset, as the seed's `format: date-time` means.
 const dateTimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/i
 
