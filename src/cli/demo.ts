@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { migrateToLatest } from '../db/migrate.ts'
 import { generateDemoData } from '../demo/demo-data.ts'
+import { demoHistoryDays, exportDemoHistory } from '../demo/export-history.ts'
 import { exportBrands } from '../exports/export-brands.ts'
 import { openDestination } from '../storage/open-destination.ts'
 import { defineCommand, jsonOption, withDatabase } from './command.ts'
@@ -39,6 +40,8 @@ Exit codes as for flex export.`,
       await migrateToLatest(database.db)
       const demo = await generateDemoData(database.db, { today: now.toISOString().slice(0, 10) })
       log.info({ brands: demo.brands }, 'demo data generated')
+      await exportDemoHistory({ database, destination, brands: demo.brands, now, log })
+      log.info({ days: demoHistoryDays }, 'demo export history written')
       return exportBrands({ database, destination, gzip: values.gzip ?? false, log, startedAt: now })
     })
     const extension = values.gzip ? 'csv.gz' : 'csv'
