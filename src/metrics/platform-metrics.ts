@@ -1,4 +1,4 @@
-import { Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { exportRunStatuses, exportRunWindow, type PlatformState } from './platform-state.ts'
 
 // Every metric the platform exposes, in one place (docs/operations.md lists them). This module is
@@ -8,12 +8,27 @@ import { exportRunStatuses, exportRunWindow, type PlatformState } from './platfo
 /** Seconds; from a fast cached read (5 ms) to the longest export request the API allows. */
 const httpDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
+/**
+ * Seconds from an event's publication to a delivery's attempt: from the first attempt a busy
+ * worker makes within 100 ms, through the retries, to the schedule's end at 24 hours.
+ */
+const deliveryLatencyBuckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400]
+
 export type HttpRequestLabels = 'method' | 'route' | 'status_code'
+
+/** What the webhook delivery worker records (it satisfies src/webhooks/delivery-metrics.ts's DeliveryMetrics). */
+export interface DeliveryRecorder {
+  attemptMade(outcome: string): void
+  firstAttempt(secondsSinceEvent: number): void
+  delivered(secondsSinceEvent: number): void
+}
 
 export interface PlatformMetrics {
   readonly registry: Registry
   /** flex serve's request durations; `route` is the route template, never the raw URL. */
   readonly httpRequestDuration: Histogram<HttpRequestLabels>
+  /** The delivery worker's attempts and latencies. */
+  readonly delivery: DeliveryRecorder
   /** Reads the database's gauges afresh and answers the registry in Prometheus text format. */
   scrape(): Promise<string>
   /** The Content-Type of scrape()'s text. */
@@ -32,6 +47,24 @@ export function createPlatformMetrics(readState: () => Promise<PlatformState>): 
     help: 'Time flex serve took to answer a request, by method, route template and status code',
     labelNames: ['method', 'route', 'status_code'] as const,
     buckets: httpDurationBuckets,
+    registers,
+  })
+  const webhookAttempts = new Counter({
+    name: 'flex_webhook_attempts_total',
+    help: 'Webhook delivery attempts made by this process, by outcome (success, the status class of another answer, or the kind of failure)',
+    labelNames: ['outcome'] as const,
+    registers,
+  })
+  const firstAttemptLatency = new Histogram({
+    name: 'flex_webhook_first_attempt_latency_seconds',
+    help: "Time from an event's publication to the start of a delivery's first attempt",
+    buckets: deliveryLatencyBuckets,
+    registers,
+  })
+  const deliveredLatency = new Histogram({
+    name: 'flex_webhook_delivered_latency_seconds',
+    help: "Time from an event's publication to the start of a delivery's first successful attempt",
+    buckets: deliveryLatencyBuckets,
     registers,
   })
   const pendingDeliveries = new Gauge({
@@ -85,6 +118,11 @@ export function createPlatformMetrics(readState: () => Promise<PlatformState>): 
   return {
     registry,
     httpRequestDuration,
+    delivery: {
+      attemptMade: (outcome) => webhookAttempts.inc({ outcome }),
+      firstAttempt: (seconds) => firstAttemptLatency.observe(seconds),
+      delivered: (seconds) => deliveredLatency.observe(seconds),
+    },
     contentType: registry.contentType,
     async scrape() {
       const state = await readState()
