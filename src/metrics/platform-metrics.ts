@@ -23,12 +23,19 @@ export interface DeliveryRecorder {
   delivered(secondsSinceEvent: number): void
 }
 
+/** What ingestion records (it satisfies src/ingest/ingest-metrics.ts's IngestMetrics). */
+export interface IngestRecorder {
+  recordsIngested(entity: string, outcome: string, count: number): void
+}
+
 export interface PlatformMetrics {
   readonly registry: Registry
   /** flex serve's request durations; `route` is the route template, never the raw URL. */
   readonly httpRequestDuration: Histogram<HttpRequestLabels>
   /** The delivery worker's attempts and latencies. */
   readonly delivery: DeliveryRecorder
+  /** Ingested records' outcomes, of the HTTP API and of bulk files. */
+  readonly ingest: IngestRecorder
   /** Reads the database's gauges afresh and answers the registry in Prometheus text format. */
   scrape(): Promise<string>
   /** The Content-Type of scrape()'s text. */
@@ -65,6 +72,12 @@ export function createPlatformMetrics(readState: () => Promise<PlatformState>): 
     name: 'flex_webhook_delivered_latency_seconds',
     help: "Time from an event's publication to the start of a delivery's first successful attempt",
     buckets: deliveryLatencyBuckets,
+    registers,
+  })
+  const ingestedRecords = new Counter({
+    name: 'flex_ingest_records_total',
+    help: 'Records ingested by this process (API batches and bulk files), by entity type and outcome (created, updated, unchanged, stale, rejected)',
+    labelNames: ['entity', 'outcome'] as const,
     registers,
   })
   const pendingDeliveries = new Gauge({
@@ -122,6 +135,9 @@ export function createPlatformMetrics(readState: () => Promise<PlatformState>): 
       attemptMade: (outcome) => webhookAttempts.inc({ outcome }),
       firstAttempt: (seconds) => firstAttemptLatency.observe(seconds),
       delivered: (seconds) => deliveredLatency.observe(seconds),
+    },
+    ingest: {
+      recordsIngested: (entity, outcome, count) => ingestedRecords.inc({ entity, outcome }, count),
     },
     contentType: registry.contentType,
     async scrape() {
