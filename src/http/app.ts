@@ -91,7 +91,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     throw new FlexError('NOT_FOUND', `no route ${request.method} ${request.url}; GET /openapi.json lists the routes`)
   })
 
-  const metrics = options.metrics ?? createPlatformMetrics(() => readPlatformState(database.db))
+  const deadline = options.scheduleDeadline ?? '04:00'
+  const metrics = options.metrics ?? createPlatformMetrics(() => readPlatformState(database.db, { deadline }))
   addMetricsRoute(app, { metrics, token: options.metricsToken })
 
   const openApi = openApiDocument()
@@ -139,7 +140,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       await v1.register(eventRoutes, { database })
       await v1.register(exportRoutes, {
         database,
-        deadline: options.scheduleDeadline ?? '04:00',
+        deadline,
         now: options.now ?? (() => new Date()),
       })
     },

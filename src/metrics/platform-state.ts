@@ -23,6 +23,17 @@ export interface PlatformState {
   waitingReferences: Map<string, number>
   /** Seconds since the oldest waiting reference started waiting; 0 when none waits. */
   oldestWaitingReferenceSeconds: number
+  /**
+   * Brands past today's deadline on their own clock whose yesterday has no successful run yet
+   * (incomplete), or got its first one after the deadline (late). Brands added after the deadline
+   * are left out: nobody expected their yesterday.
+   */
+  deadlineMissedBrands: { incomplete: number; late: number }
+}
+
+export interface PlatformStateOptions {
+  /** Brand-local HH:MM by which yesterday's export must be complete (FLEX_SCHEDULE_DEADLINE). */
+  deadline: string
 }
 
 /** The window of export runs the gauges count: today's and yesterday's runs in every time zone. */
@@ -39,6 +50,8 @@ interface CountsRow {
   succeeded: string
   failed: string
   oldest_waiting_seconds: number | null
+  deadline_incomplete: string
+  deadline_late: string
 }
 
 /**
@@ -47,12 +60,13 @@ interface CountsRow {
  * days of export runs are small; waiting references are counted per target type, which stays a
  * handful of rows.
  */
-export async function readPlatformState(db: Kysely<Database>): Promise<PlatformState> {
+export async function readPlatformState(db: Kysely<Database>, options: PlatformStateOptions): Promise<PlatformState> {
   const counts = await sql<CountsRow>`
     select
       d.pending, d.oldest_pending_seconds, d.most_overdue_seconds,
       w.disabled, w.failing, w.longest_failing_seconds,
       r.running, r.succeeded, r.failed,
+      l.deadline_incomplete, l.deadline_late,
       (select extract(epoch from now() - min(waiting_since))::float8 from waiting_references) as oldest_waiting_seconds
     from
       (select count(*) as pending,
@@ -66,7 +80,8 @@ export async function readPlatformState(db: Kysely<Database>): Promise<PlatformS
       (select count(*) filter (where status = 'running') as running,
               count(*) filter (where status = 'succeeded') as succeeded,
               count(*) filter (where status = 'failed') as failed
-         from export_runs where started_at > now() - ${exportRunWindow}::interval) r
+         from export_runs where started_at > now() - ${exportRunWindow}::interval) r,
+      (${deadlineMisses(options.deadline)}) l
   `.execute(db)
   const waiting = await db
     .selectFrom('waiting_references')
@@ -86,5 +101,29 @@ export async function readPlatformState(db: Kysely<Database>): Promise<PlatformS
     exportRuns: { running: Number(row.running), succeeded: Number(row.succeeded), failed: Number(row.failed) },
     waitingReferences: new Map(waiting.map((w) => [w.target_type, Number(w.count)])),
     oldestWaitingReferenceSeconds: Math.max(0, row.oldest_waiting_seconds ?? 0),
+    deadlineMissedBrands: { incomplete: Number(row.deadline_incomplete), late: Number(row.deadline_late) },
   }
+}
+
+/**
+ * Per brand, on its own wall clock as the scheduler and GET .../exports/days read it: once today's
+ * deadline has passed, yesterday is incomplete without a successful run, late when the earliest
+ * one to end ended at or after the deadline. One probe of export_runs_brand_date_idx per brand.
+ */
+function deadlineMisses(deadline: string) {
+  return sql`
+    select count(*) filter (where s.first_done is null) as deadline_incomplete,
+           count(*) filter (where s.first_done >= b.deadline_local) as deadline_late
+    from (
+      select id, timezone, created_at, local_today - 1 as yesterday, local_today + ${deadline}::time as deadline_local
+      from (select id, timezone, created_at, (now() at time zone timezone)::date as local_today from brands) t
+    ) b
+    cross join lateral (
+      select min(coalesce(r.ended_at, r.started_at)) at time zone b.timezone as first_done
+      from export_runs r
+      where r.brand_id = b.id and r.date = b.yesterday and r.status = 'succeeded'
+    ) s
+    where now() at time zone b.timezone >= b.deadline_local
+      and b.created_at at time zone b.timezone < b.deadline_local
+  `
 }

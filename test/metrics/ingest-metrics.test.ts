@@ -84,7 +84,7 @@ describe('ingestion metrics', () => {
   })
 
   it('counts a bulk file, its unreadable lines as rejected', async () => {
-    const metrics = createPlatformMetrics(() => readPlatformState(db()))
+    const metrics = createPlatformMetrics(() => readPlatformState(db(), { deadline: '04:00' }))
     const folder = await mkdtemp(path.join(tmpdir(), 'flex-ingest-metrics-'))
     const file = path.join(folder, 'products.ndjson')
     const lines = [
@@ -110,7 +110,7 @@ describe('ingestion metrics', () => {
   })
 
   it('counts every record of a hostile batch exactly once, under its own outcome', async () => {
-    const metrics: PlatformMetrics = createPlatformMetrics(() => readPlatformState(db()))
+    const metrics: PlatformMetrics = createPlatformMetrics(() => readPlatformState(db(), { deadline: '04:00' }))
     const hostileText = fc.oneof(fc.constantFrom(...hostileCharacters), fc.string({ maxLength: 12 }))
     const record = fc.oneof(
       fc.record({ id: hostileText, updated_at: fc.oneof(hostileText, fc.constant('2026-11-21T09:00:00Z')) }),

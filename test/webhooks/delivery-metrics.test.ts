@@ -40,7 +40,7 @@ beforeAll(async () => {
   await new Promise((resolve) => probe.once('listening', resolve))
   closedPort = (probe.address() as { port: number }).port
   await new Promise((resolve) => probe.close(resolve))
-  metrics = createPlatformMetrics(() => readPlatformState(db()))
+  metrics = createPlatformMetrics(() => readPlatformState(db(), { deadline: '04:00' }))
 })
 
 afterAll(async () => {
