@@ -25,7 +25,13 @@ export interface MetricsServer {
  * errors in the APIErrorResponse shape. Its requests are not recorded as API requests.
  */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
-  const app = Fastify({ logger: false, clientErrorHandler: sendClientError, return503OnClosing: false })
+  const app = Fastify({
+    logger: false,
+    // The router's own errors (a path that is not valid percent-encoding) in the API's shape too.
+    frameworkErrors: (error, request, reply) => sendApiError(error, request, reply),
+    clientErrorHandler: sendClientError,
+    return503OnClosing: false,
+  })
   app.setErrorHandler(sendApiError)
   app.setNotFoundHandler((request) => {
     throw new FlexError('NOT_FOUND', `no route ${request.method} ${request.url}; this port serves GET /metrics`)
