@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addWebhook, type DeliveryDatabase, deliveryDatabase, publishReceipts } from '../support/delivery-fixtures.ts'
 import { addBrand } from '../support/fixtures.ts'
-import { freePort, runFlex, startFlex, startFlexDeliver } from '../support/flex-process.ts'
+import { freePort, runFlex, startFlex, startFlexDeliver, startFlexServer } from '../support/flex-process.ts'
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text.ts'
 import { multiSessionSkipReason, useTestDatabase } from '../support/test-database.ts'
 import { type Receiver, startReceiver } from '../support/webhook-receiver.ts'
@@ -32,7 +32,7 @@ afterAll(async () => {
 const scrape = (port: number, authorization?: string) =>
   fetch(`http://127.0.0.1:${port}/metrics`, authorization ? { headers: { authorization } } : {})
 
-describe('the metrics listener of flex deliver and flex schedule', () => {
+describe('the metrics of flex deliver, flex schedule and flex serve --deliver', () => {
   it('flex deliver answers GET /metrics on FLEX_METRICS_PORT to the token, counts its attempts, and closes on SIGTERM', async (context) => {
     const skip = multiSessionSkipReason(database.current.kind)
     if (skip) return context.skip(skip)
@@ -108,5 +108,36 @@ describe('the metrics listener of flex deliver and flex schedule', () => {
     }
     expect(code).toBe(0)
     await expect(scrape(port, `Bearer ${token}`)).rejects.toThrow()
+  })
+
+  it('flex serve --deliver shows its worker’s attempts on its own /metrics, beside the API’s requests', async (context) => {
+    const skip = multiSessionSkipReason(database.current.kind)
+    if (skip) return context.skip(skip)
+    const { db } = deliveries.handle
+    await addBrand(db, 'proc-s', 'UTC')
+    await addWebhook(db, 'proc-s', `${receiver.url}/serve-hook`)
+    const server = await startFlexServer({
+      args: ['--deliver'],
+      env: deliveries.deliverEnv({ FLEX_METRICS_TOKEN: token }),
+    })
+    let code: number | string | undefined
+    try {
+      await publishReceipts(db, 'proc-s', ['s-1', 's-2'])
+      await server.waitFor('two successful attempts counted', async () => {
+        const answer = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+        const families = parsePrometheusText(await answer.text())
+        return (sampleValue(families, 'flex_webhook_attempts_total', { outcome: 'success' }) ?? 0) >= 2
+      })
+      const answer = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+      const families = parsePrometheusText(await answer.text())
+      expect(sampleValue(families, 'flex_webhook_attempts_total', { outcome: 'success' })).toBe(2)
+      expect(receiver.requests.filter((request) => request.path === '/serve-hook')).toHaveLength(2)
+      expect(
+        sampleValue(families, 'flex_http_request_duration_seconds_count', { route: '/healthz', status_code: '200' }),
+      ).toBeGreaterThanOrEqual(1)
+    } finally {
+      code = await server.stop('SIGTERM')
+    }
+    expect(code).toBe(0)
   })
 })
