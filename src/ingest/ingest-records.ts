@@ -16,7 +16,8 @@ import { storeBatch } from './store-batch.ts'
  *   the outcome does not depend on arrival order.
  * References to entities that have not arrived are recorded and wait; arriving entities resolve
  * the references waiting for them. Every created or updated record adds a change event to the
- * outbox. Ingests of one brand take turns under an advisory lock, so two concurrent, overlapping
+ * outbox. The outcomes are added to the brand's hourly counts and its rejected records to its
+ * rejection log (ingestion-counts.ts, rejection-log.ts). Ingests of one brand take turns under an advisory lock, so two concurrent, overlapping
  * ingests cannot interleave their checks and writes.
  */
 export async function ingestRecords(
@@ -29,7 +30,8 @@ export async function ingestRecords(
 }
 
 /**
- * ingestRecords, optionally under an idempotency key: the first batch with a key stores its
+ * ingestRecords (the API's records: the rejection log names them so), optionally under an
+ * idempotency key: the first batch with a key stores its
  * outcomes in the same transaction; a later one with the same key and request gets them back
  * (replayed) without ingesting again, even while the first is still running (it waits for it).
  */
@@ -40,5 +42,5 @@ export async function ingestBatch(
   input: readonly unknown[],
   idempotency?: Idempotency,
 ): Promise<{ outcomes: RecordOutcome[]; replayed: boolean }> {
-  return storeBatch(db, brandId, await prepareBatch(entity, input), idempotency)
+  return storeBatch(db, brandId, await prepareBatch(entity, input), { source: 'api', idempotency })
 }
