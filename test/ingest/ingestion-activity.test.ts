@@ -12,7 +12,7 @@ import { ingestBatch, ingestRecords } from '../../src/ingest/ingest-records.ts'
 import { countsKeptDays } from '../../src/ingest/ingestion-counts.ts'
 import { ingestionSummary } from '../../src/ingest/ingestion-summary.ts'
 import { rejectionLogSize, rejectionPage } from '../../src/ingest/rejection-log.ts'
-import { addBrand, fullRecords } from '../support/fixtures.ts'
+import { addBrand } from '../support/fixtures.ts'
 import { hostileCharacters } from '../support/hostile-values.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
