@@ -123,6 +123,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
           type === 'webhooks' ||
           type === 'events' ||
           type === 'exports' ||
+          type === 'ingestion' ||
           (entityTypes as readonly string[]).includes(type ?? '')
         if (type !== undefined && type !== '' && !known) {
           throw new FlexError('NOT_FOUND', `unknown entity type "${type}"; use one of ${entityTypes.join(', ')}`)
@@ -132,7 +133,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
           `no route ${request.method} ${request.url}; GET /openapi.json lists the routes`,
         )
       })
-      await v1.register(ingestionRoutes, { database, maxRecords: options.maxRecords ?? defaultMaxRecords })
+      await v1.register(ingestionRoutes, {
+        database,
+        maxRecords: options.maxRecords ?? defaultMaxRecords,
+        now: options.now ?? (() => new Date()),
+      })
       await v1.register(webhookRoutes, { database, allowedNetworks, sender: webhookSender })
       await v1.register(eventRoutes, { database })
       await v1.register(exportRoutes, {

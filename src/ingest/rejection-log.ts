@@ -28,7 +28,7 @@ export interface RejectedRecord {
 export interface LoggedRejection {
   /** The brand's count of rejections at this one: newer ones have larger ids. */
   id: number
-  entity_type: string
+  entity_type: EntityType
   record_id: string | null
   source: RejectionSource
   rejected_at: Date
@@ -101,8 +101,9 @@ export async function rejectionPage(
   if (query.startId !== undefined) select = select.where('seq', '<', String(query.startId))
   if (query.entity !== undefined) select = select.where('entity_type', '=', query.entity)
   const rows = await select.execute()
-  const page = rows.slice(0, query.size).map(({ seq, errors, ...row }) => ({
+  const page = rows.slice(0, query.size).map(({ seq, entity_type, errors, ...row }) => ({
     id: Number(seq),
+    entity_type: entity_type as EntityType,
     ...row,
     errors: errors as RuleBreach[],
   }))
