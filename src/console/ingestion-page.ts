@@ -145,7 +145,7 @@ function rejectionRow(rejection: LoggedRejection): string {
       <ul class="errors">
         !${rejection.errors.map(
           (error) =>
-            html`<li><code>${error.field}</code>: <span class="rule">${error.rule}</span>, ${error.message}</li>`,
+            html`<li><code>${error.field}</code> <span class="rule">(rule: ${error.rule})</span> ${error.message}</li>`,
         )}
         !${more > 0 ? html`<li>and ${more} more</li>` : ''}
       </ul>

@@ -78,7 +78,7 @@ export function rejectionRule(issue: z.core.$ZodIssue): RejectionRule {
     case 'invalid_union':
       return 'type'
     case 'invalid_value':
-      return 'allowed_values'
+      return issue.input === undefined ? 'required' : 'allowed_values'
     case 'invalid_format':
       return 'format'
     case 'too_small':

@@ -84,8 +84,10 @@ describe('the console ingestion page', () => {
     ])
     const waiting = /<table class="waiting-references">[\s\S]*?<\/table>/.exec(page.body)?.[0] ?? ''
     expect(waiting).toMatch(/<td>transactions<\/td>\s*<td>customers<\/td>\s*<td class="number">1<\/td>/)
-    expect(page.body).toMatch(/<code>email<\/code>: <span class="rule">format<\/span>/)
-    expect(page.body).toMatch(/<code>id<\/code>: <span class="rule">format<\/span>/)
+    expect(page.body).toMatch(
+      /<code>email<\/code> <span class="rule">\(rule: format\)<\/span> must be an email address/,
+    )
+    expect(page.body).toMatch(/<code>id<\/code> <span class="rule">\(rule: format\)<\/span> use 1-128 letters/)
     expect(page.body).toContain('<label for="rejections-entity">Entity type</label>')
     expect(page.body).not.toContain('SECRET-B')
   })

@@ -119,6 +119,7 @@ describe('rejections of malformed records', () => {
       /^expected a decimal string or number, got a boolean/,
     ],
     ['a status outside the list', { status: 'done' }, 'status', 'allowed_values', /"completed"/],
+    ['a missing status', { status: undefined }, 'status', 'required', /got nothing/],
     ['items that are not an array', { items: 'x' }, 'items', 'type', /^expected an array, got a string/],
     ['an unknown field', { loyalty: 1 }, 'loyalty', 'unknown_field', /unknown field/],
     ['a missing id', { id: undefined }, 'id', 'required', /^required: /],
