@@ -28,6 +28,33 @@ export function ingestionPage(view: ConsoleView, data: IngestionPageData): strin
   })
 }
 
+/**
+ * The ingestion part of a brand's overview: the last 24 hours' records in one sentence, what waits
+ * and since when, and the way to the ingestion page.
+ */
+export function ingestionOverview(brandId: string, summary: IngestionSummary): string {
+  const total = (outcome: (typeof recordOutcomes)[number]) => summary.counts.reduce((sum, row) => sum + row[outcome], 0)
+  const stored = total('created') + total('updated')
+  const rejected = total('rejected')
+  const waiting = summary.waiting.reduce((sum, w) => sum + w.waiting, 0)
+  const oldest = Math.max(0, ...summary.waiting.map((w) => w.oldest_age_seconds))
+  return html`<section aria-labelledby="ingestion-heading">
+    <h2 id="ingestion-heading">Ingestion over the last 24 hours</h2>
+    <p>
+      ${stored.toLocaleString('en')} records stored (${total('created').toLocaleString('en')} created,
+      ${total('updated').toLocaleString('en')} updated), ${(total('unchanged') + total('stale')).toLocaleString('en')}
+      unchanged or stale,
+      !${rejected > 0 ? html`<span class="status status-failed">${rejected.toLocaleString('en')} rejected</span>` : html`none rejected`}.
+      !${
+        waiting > 0
+          ? html`<span class="status status-waiting">${waiting.toLocaleString('en')} references waiting</span>, the oldest for ${age(oldest)}.`
+          : html`No references are waiting.`
+      }
+    </p>
+    <p><a href="${consolePath(brandId, '/ingestion')}">Ingestion details: counts by entity type, waiting references, rejections</a></p>
+  </section>`
+}
+
 function countsSection(summary: IngestionSummary): string {
   return html`<section aria-labelledby="counts-heading">
     <h2 id="counts-heading">Records over the last 24 hours</h2>

@@ -92,6 +92,17 @@ describe('the console ingestion page', () => {
     expect(page.body).not.toContain('SECRET-B')
   })
 
+  it("sums the last 24 hours on the brand's overview and links to the ingestion page", async () => {
+    const page = await brandA.get('/console/brand-a')
+    expect(page.status).toBe(200)
+    const section = /<section aria-labelledby="ingestion-heading">([\s\S]*?)<\/section>/.exec(page.body)?.[1] ?? ''
+    const text = section.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ')
+    // C-1 and T-1 created; the <script> id and C-3 rejected; T-1's customer C-9 waits.
+    expect(text).toMatch(/2 records stored \(2 created, 0 updated\), 0 unchanged or stale, 2 rejected\./)
+    expect(text).toMatch(/1 references waiting, the oldest for \d+ s\./)
+    expect(section).toContain('<a href="/console/brand-a/ingestion">')
+  })
+
   it('escapes what rejected records sent: a record id <script> and a field named like a tag', async () => {
     const page = await brandA.get('/console/brand-a/ingestion')
     expect(page.body).not.toContain('<script>alert(1)')
