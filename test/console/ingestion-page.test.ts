@@ -99,7 +99,7 @@ describe('the console ingestion page', () => {
     const text = section.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ')
     // C-1 and T-1 created; the <script> id and C-3 rejected; T-1's customer C-9 waits.
     expect(text).toMatch(/2 records stored \(2 created, 0 updated\), 0 unchanged or stale, 2 rejected\./)
-    expect(text).toMatch(/1 references waiting, the oldest for \d+ s\./)
+    expect(text).toMatch(/1 references waiting, the oldest for \d+ (s|min)\./)
     expect(section).toContain('<a href="/console/brand-a/ingestion">')
   })
 
