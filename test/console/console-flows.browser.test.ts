@@ -106,7 +106,7 @@ describeBrowser('the console in a browser', () => {
     context = await (browser as Browser).newContext()
     const page = await context.newPage()
     await signInWithBrowser(page, base, keyA)
-    await page.getByRole('link', { name: 'Ingestion' }).click()
+    await page.getByRole('link', { name: 'Ingestion', exact: true }).click()
     await page.waitForURL(`${base}/console/brand-a/ingestion`)
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Ingestion of brand-a')
     const groups = page.getByRole('row', { name: /^groups/ })
