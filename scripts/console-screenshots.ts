@@ -31,6 +31,7 @@ const brand = 'nordlicht'
 export const pages: Shot[] = [
   { name: 'overview-operator', path: '/console' },
   { name: 'overview-brand', path: `/console/${brand}` },
+  { name: 'ingestion', path: `/console/${brand}/ingestion` },
 ]
 
 async function main(): Promise<void> {

@@ -134,6 +134,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
           type === 'webhooks' ||
           type === 'events' ||
           type === 'exports' ||
+          type === 'ingestion' ||
           (entityTypes as readonly string[]).includes(type ?? '')
         if (type !== undefined && type !== '' && !known) {
           throw new FlexError('NOT_FOUND', `unknown entity type "${type}"; use one of ${entityTypes.join(', ')}`)
@@ -147,6 +148,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
         database,
         maxRecords: options.maxRecords ?? defaultMaxRecords,
         metrics: metrics.ingest,
+        now: options.now ?? (() => new Date()),
       })
       await v1.register(webhookRoutes, { database, allowedNetworks, sender: webhookSender })
       await v1.register(eventRoutes, { database })

@@ -16,6 +16,7 @@ import { type ConsoleView, consolePath, errorPage, signInPage } from '../console
 import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
 import { authorizeBrand } from './api-key-auth.ts'
+import { consoleIngestionPages } from './console-ingestion-pages.ts'
 import { consoleOverviewPages, type OverviewOptions } from './console-overview-pages.ts'
 import { sendPage } from './console-reply.ts'
 
@@ -161,6 +162,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
     })
 
     await signedIn.register(consoleOverviewPages, { database, deadline: options.deadline, now })
+    await signedIn.register(consoleIngestionPages, { database, now })
   })
 
   async function visibleBrands(session: ConsoleSession): Promise<string[]> {
