@@ -110,9 +110,11 @@ beforeAll(async () => {
     end: '2026-03-23T01:06:00Z',
     error: 'bucket gone',
   })
-  // 03-23: failed, then a run still under way.
+  // 03-23: failed, then a run still under way: started 30 s before the app's clock, within the
+  // minute a run may go without a sign of life (an older one, whose process holds no lock, would be
+  // answered failed as abandoned: export-run-routes.test.ts).
   await seedRun('brand-a', '2026-03-23', { start: '2026-03-24T01:00:00Z', end: '2026-03-24T01:01:00Z', error: 'x' })
-  ids.running = await seedRun('brand-a', '2026-03-23', { start: '2026-03-24T01:05:00Z' })
+  ids.running = await seedRun('brand-a', '2026-03-23', { start: '2026-03-30T01:29:30Z' })
   // 03-24: failed, then succeeded before the deadline.
   await seedRun('brand-a', '2026-03-24', { start: '2026-03-25T01:00:00Z', end: '2026-03-25T01:01:00Z', error: 'y' })
   await seedRun('brand-a', '2026-03-24', { start: '2026-03-25T01:05:00Z', end: '2026-03-25T01:06:00Z' })
