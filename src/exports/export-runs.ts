@@ -1,5 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely'
 import type { Database, ExportRunsTable } from '../db/database.ts'
+import { FlexError } from '../errors.ts'
+import { uuidPattern } from '../uuid-pattern.ts'
 import type { Manifest } from './manifest.ts'
 
 /** A run as listed: its manifest stays in the table (readCompletedExports reads it). */
@@ -190,6 +192,20 @@ export async function findRun(db: Kysely<Database>, brandId: string, id: string)
     .where('id', '=', id)
     .where('brand_id', '=', brandId)
     .executeTakeFirst()
+}
+
+/**
+ * A run of the brand as it stands now, for GET .../exports/runs/{id} and the console's progress
+ * view: a run whose process died is marked failed first. 404 NOT_FOUND when the brand has no run
+ * of that id (or the id is no UUID).
+ */
+export async function readExportRun(db: Kysely<Database>, brandId: string, id: string, now: Date): Promise<ExportRun> {
+  if (uuidPattern.test(id)) {
+    await failAbandonedRuns(db, now, { brandId })
+    const run = await findRun(db, brandId, id.toLowerCase())
+    if (run) return run
+  }
+  throw new FlexError('NOT_FOUND', `brand ${brandId} has no export run ${id}; its days list its runs`)
 }
 
 /** The newest run of the brand-day still marked running, if any. */

@@ -125,6 +125,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     database,
     deadline: options.scheduleDeadline ?? '04:00',
     now: options.now ?? (() => new Date()),
+    exportStarter: options.exportStarter,
     ...(options.consoleSessionLifetimeMs === undefined ? {} : { sessionLifetimeMs: options.consoleSessionLifetimeMs }),
     prefix: '/console',
   })

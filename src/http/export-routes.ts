@@ -5,9 +5,8 @@ import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
 import { exportDays, parseExportDayRange } from '../exports/export-days.ts'
 import type { ExportRunStarter } from '../exports/export-run-starter.ts'
-import { type ExportRun, failAbandonedRuns, findRun } from '../exports/export-runs.ts'
+import { type ExportRun, failAbandonedRuns, readExportRun } from '../exports/export-runs.ts'
 import { parseClockTime } from '../exports/nightly-scheduler.ts'
-import { uuidPattern } from '../uuid-pattern.ts'
 import type { exportDaysResponse, exportRunResponse } from './response-schemas.ts'
 
 export interface ExportRoutesOptions {
@@ -74,15 +73,7 @@ export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (app,
 
   app.get<{ Params: BrandParams & { runId: string } }>('/:brandId/exports/runs/:runId', async (request) => {
     const { brandId, runId } = request.params
-    const notFound = new FlexError(
-      'NOT_FOUND',
-      `brand ${brandId} has no export run ${runId}; GET /v1/${brandId}/exports/days lists its runs`,
-    )
-    if (!uuidPattern.test(runId)) throw notFound
-    await failAbandonedRuns(db, options.now(), { brandId })
-    const run = await findRun(db, brandId, runId.toLowerCase())
-    if (!run) throw notFound
-    return exportRunAnswer(run)
+    return exportRunAnswer(await readExportRun(db, brandId, runId, options.now()))
   })
 }
 

@@ -270,6 +270,10 @@ export const exportDaysResponse = z.strictObject({
               id: z.uuid(),
               status: exportRunStatus,
               trigger: exportRunTrigger,
+              destination: z.string().meta({
+                description:
+                  "Where the run wrote: a folder or gs://BUCKET/PREFIX; the manifest's paths are relative to it",
+              }),
               started_at: utcInstant('When the run started'),
               ended_at: utcInstant('When it ended').nullable(),
               rows: z.int().min(0).nullable().meta({ description: "A succeeded run's exported rows; null otherwise" }),

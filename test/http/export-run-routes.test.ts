@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import type { Readable } from 'node:stream'
 import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -19,9 +18,9 @@ import { manifestPath } from '../../src/exports/layout.ts'
 import { readManifest } from '../../src/exports/manifest.ts'
 import { buildApp } from '../../src/http/app.ts'
 import { exportDaysResponse, exportRunResponse } from '../../src/http/response-schemas.ts'
-import type { Destination, WriteOptions } from '../../src/storage/destination.ts'
 import type { LocalFolder } from '../../src/storage/local-folder.ts'
 import { expectError, expectMatches } from '../support/documented-answers.ts'
+import { gatedDestination } from '../support/export-run-fixtures.ts'
 import { addBrand, addCampaign, addMessage, silentLog, tempFolder } from '../support/fixtures.ts'
 import { multiSessionSkipReason, useTestDatabase } from '../support/test-database.ts'
 
@@ -38,24 +37,7 @@ let folder: LocalFolder
 let keyA: string
 let keyB: string
 let operatorKey: string
-/** Writes wait while closed: a run under way for as long as a test needs one. */
-let gate: { closed: boolean; open: () => void; opened: Promise<void> }
-
-function closeGate(): void {
-  let release = () => {}
-  const opened = new Promise<void>((resolve) => {
-    release = resolve
-  })
-  const closed = {
-    closed: true,
-    open: () => {
-      closed.closed = false
-      release()
-    },
-    opened,
-  }
-  gate = closed
-}
+let gate: ReturnType<typeof gatedDestination>
 
 beforeAll(async () => {
   const { db } = database.current.handle
@@ -74,14 +56,8 @@ beforeAll(async () => {
     updated_at: '2026-11-20T11:00:00Z',
   })
   folder = await tempFolder()
-  gate = { closed: false, open: () => {}, opened: Promise.resolve() }
-  const gated: Destination = Object.assign(Object.create(folder), {
-    async write(path: string, body: Readable, options: WriteOptions) {
-      if (gate.closed) await gate.opened
-      return folder.write(path, body, options)
-    },
-  })
-  starter = new ExportRunStarter({ database: database.current.handle, destination: gated, log: silentLog })
+  gate = gatedDestination(folder)
+  starter = new ExportRunStarter({ database: database.current.handle, destination: gate.destination, log: silentLog })
   app = buildApp({
     database: database.current.handle,
     rateLimit: { requests: 100_000, windowMs: 60_000 },
@@ -147,7 +123,7 @@ describe('POST /v1/{brandId}/exports/days/{date}/runs', () => {
   })
 
   it('refuses a second run of a brand-day with 409 naming the run under way, and takes one once it has ended', async () => {
-    closeGate()
+    gate.close()
     const first = await request('POST', '/v1/brand-a/exports/days/2026-11-19/runs')
     expect(first.statusCode, first.body).toBe(202)
     const { id } = exportRunResponse.parse(first.json())
