@@ -269,4 +269,14 @@ describe('GET /v1/{brandId}/exports/runs/{runId}', () => {
     const upper = await request('GET', `/v1/brand-b/exports/runs/${id.toUpperCase()}`, keyB)
     expect(expectMatches(exportRunResponse, upper).id).toBe(id)
   })
+
+  it('answers any id that names no run of the brand with a documented 404, never a server error', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 60 }), fc.uuid()), async (runId) => {
+        const answer = await request('GET', `/v1/brand-a/exports/runs/${encodeURIComponent(runId)}`)
+        expectError(answer, 404, runPath, 'get')
+      }),
+      { numRuns: 200 },
+    )
+  })
 })
