@@ -92,7 +92,9 @@ function charts(days: readonly ExportDay[]): string {
     const run = chartedRun(day)
     return { day, seconds: run ? runSeconds(run) : undefined, rows: run?.rows ?? undefined }
   })
-  const x = days.map((day) => Date.parse(`${day.date}T00:00:00Z`) / 1000)
+  // Noon UTC: the chart labels instants on the viewer's clock, and noon UTC is the same calendar
+  // day on every clock from UTC-11:59 to UTC+11:59 (midnight would show as the day before west of UTC).
+  const x = days.map((day) => Date.parse(`${day.date}T12:00:00Z`) / 1000)
   const series = (label: string, values: (number | undefined)[]) => ({
     x,
     series: [{ label, values: values.map((value) => value ?? null) }],
