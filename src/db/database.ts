@@ -196,6 +196,12 @@ export interface ExportRunsTable {
   /** A succeeded run's manifest as written, and its path relative to the destination root (0013). */
   manifest_path: ColumnType<string | null, string | null | undefined, string | null>
   manifest: ColumnType<unknown, string | null | undefined, string | null>
+  /** Progress while it runs (0018): the files it will write (null before 0018), written so far, rows so far. */
+  files_total: ColumnType<number | null, number | null | undefined, number | null>
+  files_written: ColumnType<number, number | undefined, number>
+  rows_written: ColumnType<string, number | undefined, number>
+  /** When the run last reported progress (its start, a file, a chunk of rows, its end). */
+  progress_at: ColumnType<Date, Date | string | undefined, Date | string>
 }
 
 /** A reference whose entity has not arrived yet; it is deleted when the entity arrives. */

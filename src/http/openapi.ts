@@ -17,6 +17,7 @@ import {
   deleteResponse,
   entityResponse,
   exportDaysResponse,
+  exportRunResponse,
   healthResponse,
   ingestionSummaryResponse,
   postResponse,
@@ -104,6 +105,7 @@ export function openApiDocument(): Record<string, unknown> {
     PublishRequest: publishRequestSchema(),
     PublishResponse: jsonSchema(publishResponse, 'output'),
     ExportDays: jsonSchema(exportDaysResponse, 'output'),
+    ExportRun: jsonSchema(exportRunResponse, 'output'),
   }
   for (const type of entityTypes) {
     schemas[type] = jsonSchema(entitySchemas[type], 'input')
@@ -566,6 +568,57 @@ function exportPaths(brandId: Record<string, unknown>, security: Record<string, 
             `A query parameter breaks its rule (dates YYYY-MM-DD from 1970 on, from not after to, at most ${maxExportDays} days, no others); validations names it`,
           ),
         },
+      },
+    },
+    '/v1/{brandId}/exports/days/{date}/runs': {
+      post: {
+        summary:
+          'Export the day again, in the background of the server (as flex export does, to its FLEX_EXPORT_DEST): the run is recorded as running and answered at once',
+        description:
+          "The day keeps the compression of its current manifest (plain CSV when it has none). While the run writes, the day has no manifest. Follow the run at the Location's URL until its status is succeeded or failed.",
+        security,
+        parameters: [
+          brandId,
+          {
+            name: 'date',
+            in: 'path',
+            required: true,
+            description: "The brand-local day, YYYY-MM-DD, up to yesterday in the brand's timezone",
+            schema: { type: 'string', format: 'date' },
+          },
+        ],
+        responses: {
+          '202': {
+            ...ok('The run, started', 'ExportRun'),
+            headers: {
+              Location: { description: 'The run: GET /v1/{brandId}/exports/runs/{runId}', schema: { type: 'string' } },
+            },
+          },
+          ...v1Errors,
+          '409': error('A run of that brand-day is under way (its id is in the description); follow it instead'),
+          '422': error(
+            "The day is not a calendar date YYYY-MM-DD from 1970 on, or has not ended yet in the brand's timezone; validations names date",
+          ),
+          '503': error('This server was started without an export destination and starts no runs'),
+        },
+      },
+    },
+    '/v1/{brandId}/exports/runs/{runId}': {
+      get: {
+        summary:
+          "An export run's status and progress: files written of the total, rows so far; a run whose process died is answered failed (abandoned)",
+        security,
+        parameters: [
+          brandId,
+          {
+            name: 'runId',
+            in: 'path',
+            required: true,
+            description: 'The run id (POST .../runs answers it; GET .../exports/days lists them)',
+            schema: { type: 'string', format: 'uuid' },
+          },
+        ],
+        responses: { '200': ok('The run', 'ExportRun'), ...v1Errors, '404': error('The brand has no run of that id') },
       },
     },
   }

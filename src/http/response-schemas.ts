@@ -293,6 +293,14 @@ export const publishResponse = z.strictObject({
 })
 
 const calendarDate = (description: string) => z.iso.date().meta({ description })
+const exportRunStatus = z.enum(['running', 'succeeded', 'failed']).meta({
+  description:
+    'running: under way (or its process stopped less than a minute ago and that is not yet known); succeeded: the manifest is written; failed: see error (a run whose process died is marked failed, its error says abandoned)',
+})
+const exportRunTrigger = z.enum(['manual', 'schedule', 'backfill']).meta({
+  description:
+    'Who started it: manual (flex export, or POST .../runs), schedule (flex schedule), backfill (flex backfill)',
+})
 
 /** GET /v1/{brandId}/exports/days */
 export const exportDaysResponse = z.strictObject({
@@ -333,8 +341,12 @@ export const exportDaysResponse = z.strictObject({
           .array(
             z.strictObject({
               id: z.uuid(),
-              status: z.enum(['running', 'succeeded', 'failed']),
-              trigger: z.enum(['manual', 'schedule', 'backfill']),
+              status: exportRunStatus,
+              trigger: exportRunTrigger,
+              destination: z.string().meta({
+                description:
+                  "Where the run wrote: a folder or gs://BUCKET/PREFIX; the manifest's paths are relative to it",
+              }),
               started_at: utcInstant('When the run started'),
               ended_at: utcInstant('When it ended').nullable(),
               rows: z.int().min(0).nullable().meta({ description: "A succeeded run's exported rows; null otherwise" }),
@@ -345,4 +357,41 @@ export const exportDaysResponse = z.strictObject({
       }),
     )
     .meta({ description: 'Each brand-local day from `from` to `to`, oldest first' }),
+})
+
+/** GET /v1/{brandId}/exports/runs/{runId}, and POST /v1/{brandId}/exports/days/{date}/runs (202) */
+export const exportRunResponse = z.strictObject({
+  id: z.uuid(),
+  brand_id: z.string(),
+  date: calendarDate('The brand-local day it exports'),
+  status: exportRunStatus,
+  trigger: exportRunTrigger,
+  started_at: utcInstant('When the run started'),
+  ended_at: utcInstant('When it ended (an abandoned run: when it last reported progress)').nullable(),
+  progress: z
+    .strictObject({
+      files_total: z
+        .int()
+        .min(0)
+        .nullable()
+        .meta({ description: 'The files the run writes; null for runs recorded before progress was kept' }),
+      files_written: z.int().min(0).meta({ description: 'Files written so far' }),
+      rows_written: z.int().min(0).meta({ description: 'Rows written so far, the file in progress included' }),
+      reported_at: utcInstant('When the run last reported progress (at least every 10 s while it writes a file)'),
+    })
+    .meta({ description: "The run's progress, recorded in its row as it goes" }),
+  result: z
+    .strictObject({
+      files: z.int().min(0),
+      rows: z.int().min(0),
+      bytes: z.int().min(0),
+      quarantined_rows: z.int().min(0).meta({ description: 'Rows that failed validation and went to quarantine' }),
+      manifest_path: z
+        .string()
+        .nullable()
+        .meta({ description: "The manifest's path, relative to the destination root" }),
+    })
+    .nullable()
+    .meta({ description: "A succeeded run's outcome; null otherwise" }),
+  error: z.string().nullable().meta({ description: "A failed run's error" }),
 })
