@@ -230,6 +230,15 @@ export interface ApiKeysTable {
   revoked_at: Timestamp | null
 }
 
+/** A console sign-in (migrations/0015): the session token's hash, its key, its CSRF token. */
+export interface ConsoleSessionsTable {
+  token_hash: string
+  api_key_id: string
+  csrf_token: string
+  created_at: ColumnType<Date, Date | string | undefined, never>
+  expires_at: ColumnType<Date, Date | string, never>
+}
+
 export interface RequestSignaturesTable {
   signature: string
   seen_at: ColumnType<Date, Date | string | undefined, never>
@@ -354,6 +363,7 @@ export interface Database {
   waiting_references: WaitingReferencesTable
   outbox_events: OutboxEventsTable
   api_keys: ApiKeysTable
+  console_sessions: ConsoleSessionsTable
   idempotency_keys: IdempotencyKeysTable
   request_signatures: RequestSignaturesTable
   webhooks: WebhooksTable

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import { firstUseOfSignature, type LiveApiKey, lookUpKey } from '../apikeys/api-key-repository.ts'
+import { type ApiKeyScope, firstUseOfSignature, type LiveApiKey, lookUpKey } from '../apikeys/api-key-repository.ts'
 import { brandIdPattern, getBrand } from '../brands/brand-repository.ts'
 import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
@@ -96,18 +96,26 @@ export async function authenticate(database: DatabaseHandle, request: FastifyReq
   if (!key) throw new FlexError('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>".')
   const found = await lookUpKey(database.db, key)
   if (!found) throw new FlexError('UNAUTHENTICATED', 'The API key is unknown or revoked.')
-  const brandId = brandOf(request)
-  if (found.operator) {
+  await authorizeBrand(database, found, brandOf(request))
+  return { key, ...found }
+}
+
+/**
+ * Whether a key (or a console session, which acts with its key's scope) may act for a brand: a
+ * brand's key only for its own (403 otherwise), an operator key for any brand that exists (404 for
+ * one that does not).
+ */
+export async function authorizeBrand(database: DatabaseHandle, scope: ApiKeyScope, brandId: string): Promise<void> {
+  if (scope.operator) {
     // An id outside the brands' alphabet names no brand; it is not sent to the database (NUL bytes
     // and the like would fail there as a 500 instead of this 404).
     if (!brandIdPattern.test(brandId)) {
       throw new FlexError('BRAND_NOT_FOUND', `no brand "${brandId}"; list brands with: flex brands list`)
     }
     await getBrand(database.db, brandId)
-  } else if (found.brandId !== brandId) {
+  } else if (scope.brandId !== brandId) {
     throw new FlexError('FORBIDDEN', `This API key may not access brand ${brandId}.`)
   }
-  return { key, ...found }
 }
 
 /** The brand a request is for: its route's parameter, or (unknown routes) the path segment after /v1/. */

@@ -8,6 +8,7 @@ import { readPlatformState } from '../metrics/platform-state.ts'
 import { AllowedNetworks } from '../webhooks/endpoint-url.ts'
 import { WebhookSender } from '../webhooks/send-webhook-request.ts'
 import { apiKeyAuth, authenticate } from './api-key-auth.ts'
+import { consoleRoutes } from './console-routes.ts'
 import { sendApiError, sendClientError } from './error-handler.ts'
 import { eventRoutes } from './event-routes.ts'
 import { exportRoutes } from './export-routes.ts'
@@ -36,12 +37,15 @@ export interface AppOptions {
   scheduleDeadline?: string
   /** The current instant, for answers that depend on it (exports' day statuses); tests fix it. */
   now?: () => Date
+  /** How long a console sign-in lasts (default 8 h). */
+  consoleSessionLifetimeMs?: number
 }
 
 /**
  * The HTTP API. Built here, started by `flex serve`; tests drive it with inject().
  *   GET /healthz, /openapi.json   public
  *   GET /metrics                  Prometheus text, behind FLEX_METRICS_TOKEN (metrics-route.ts)
+ *   /console/...                  the web console's pages, behind a session cookie (console-routes.ts)
  *   /v1/...                       behind the API key check (api-key-auth.ts), one route plugin per
  *                                 surface: ingestion (ingestion-routes.ts), webhooks (webhook-routes.ts),
  *                                 publishing events (event-routes.ts),
@@ -109,6 +113,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
       )
     }
     return { status: 'ok' }
+  })
+
+  app.register(consoleRoutes, {
+    database,
+    deadline: options.scheduleDeadline ?? '04:00',
+    now: options.now ?? (() => new Date()),
+    ...(options.consoleSessionLifetimeMs === undefined ? {} : { sessionLifetimeMs: options.consoleSessionLifetimeMs }),
+    prefix: '/console',
   })
 
   app.register(

@@ -1,0 +1,46 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { getBrand, listBrands } from '../brands/brand-repository.ts'
+import { yesterday } from '../calendar/time-zone.ts'
+import { consolePath } from '../console/layout.ts'
+import { type BrandOverview, brandOverviewPage, operatorOverviewPage } from '../console/overview-page.ts'
+import type { DatabaseHandle } from '../db/connect.ts'
+import type { Brand } from '../db/database.ts'
+import { exportDays } from '../exports/export-days.ts'
+import { parseClockTime } from '../exports/nightly-scheduler.ts'
+import { sendPage } from './console-reply.ts'
+
+export interface OverviewOptions {
+  database: DatabaseHandle
+  /** Brand-local HH:MM by which yesterday's export must be complete (FLEX_SCHEDULE_DEADLINE). */
+  deadline: string
+  now: () => Date
+}
+
+/**
+ * The overview: GET /console (an operator's: every brand; a brand key goes to its brand's) and
+ * GET /console/:brandId. What it shows is what GET /v1/{brandId}/exports/days answers for yesterday.
+ */
+export const consoleOverviewPages: FastifyPluginAsync<OverviewOptions> = async (app, options) => {
+  const { db } = options.database
+  const deadlineMinutes = parseClockTime(options.deadline)
+
+  const overviewOf = async (brand: Brand): Promise<BrandOverview> => {
+    const now = options.now()
+    const day = yesterday(brand.timezone, now)
+    const [yesterdayExport] = await exportDays(db, brand, { from: day, to: day }, { now, deadlineMinutes })
+    if (!yesterdayExport) throw new Error(`exportDays answered no day for ${brand.id} ${day}`)
+    return { brandId: brand.id, timezone: brand.timezone, deadline: options.deadline, yesterday: yesterdayExport }
+  }
+
+  app.get('/', async (request, reply) => {
+    const { session } = request.consoleView
+    if (!session.operator) return reply.redirect(consolePath(session.brandId), 303)
+    const overviews = await Promise.all((await listBrands(db)).map(overviewOf))
+    return sendPage(reply, operatorOverviewPage(request.consoleView, overviews))
+  })
+
+  app.get<{ Params: { brandId: string } }>('/:brandId', async (request, reply) => {
+    const overview = await overviewOf(await getBrand(db, request.params.brandId))
+    return sendPage(reply, brandOverviewPage(request.consoleView, overview))
+  })
+}
