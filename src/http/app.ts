@@ -120,6 +120,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     deadline: options.scheduleDeadline ?? '04:00',
     now: options.now ?? (() => new Date()),
     ...(options.consoleSessionLifetimeMs === undefined ? {} : { sessionLifetimeMs: options.consoleSessionLifetimeMs }),
+    webhooks: { allowedNetworks, sender: webhookSender },
     prefix: '/console',
   })
 

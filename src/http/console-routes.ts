@@ -18,6 +18,7 @@ import { FlexError } from '../errors.ts'
 import { authorizeBrand } from './api-key-auth.ts'
 import { consoleOverviewPages, type OverviewOptions } from './console-overview-pages.ts'
 import { sendPage } from './console-reply.ts'
+import { consoleWebhookPages, type WebhookPagesOptions } from './console-webhooks-pages.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,6 +31,8 @@ export interface ConsoleRoutesOptions extends OverviewOptions {
   database: DatabaseHandle
   /** How long a sign-in lasts (default 8 h). */
   sessionLifetimeMs?: number
+  /** The webhook pages' test sends go through the API's guarded sender, under the same address rules. */
+  webhooks: Pick<WebhookPagesOptions, 'allowedNetworks' | 'sender'>
 }
 
 /** The cookie that carries the session token; `__Host-` would demand Secure, which plain http lacks. */
@@ -161,6 +164,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
     })
 
     await signedIn.register(consoleOverviewPages, { database, deadline: options.deadline, now })
+    await signedIn.register(consoleWebhookPages, { database, now, ...options.webhooks })
   })
 
   async function visibleBrands(session: ConsoleSession): Promise<string[]> {

@@ -35,6 +35,8 @@ export interface WebhookEventDetail extends WebhookEventSummary {
   attempts: WebhookEventAttempt[]
   /** Its customer was deleted: the kept body was erased and it is sent no more. */
   erased: boolean
+  /** The body every attempt sends (the same bytes each time); null until rendered, or once erased. */
+  body: string | null
 }
 
 export const eventPageSizes = { default: 20, max: 100 } as const
@@ -162,6 +164,7 @@ export async function findWebhookEvent(
       'm.event_type',
       'm.occurred_at',
       'm.erased_at',
+      'm.body',
       'd.updated_at',
       'd.succeeded_at',
       'd.next_attempt_at',
@@ -186,6 +189,7 @@ export async function findWebhookEvent(
     status: status(row.succeeded_at),
     nextAttempt: row.next_attempt_at,
     erased: row.erased_at !== null,
+    body: row.body,
     attempts: attempts.map((a) => ({
       id: a.id,
       created: a.started_at,
