@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiKey } from '../../src/apikeys/api-key-repository.ts'
@@ -7,6 +8,7 @@ import { type ConsoleClient, signIn } from '../support/console-client.ts'
 import { addWebhook, deliveriesOf } from '../support/delivery-fixtures.ts'
 import { seedDeliveries } from '../support/delivery-log-fixtures.ts'
 import { addBrand } from '../support/fixtures.ts'
+import { hostileCharacters } from '../support/hostile-values.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 import { type Receiver, startReceiver } from '../support/webhook-receiver.ts'
 
@@ -254,6 +256,39 @@ describe('one webhook', () => {
     )
     expect(reversed.status).toBe(422)
     expect(reversed.body).toContain('start must not be after end')
+  })
+})
+
+describe('hostile query strings on the webhook page', () => {
+  it('answer the page (200) with the filters’ problems, never a 5xx, and never echo markup (property)', async () => {
+    const id = await newWebhook()
+    const marker = '<x-hostile>'
+    const value = fc.oneof(
+      fc.constantFrom('', 'success', 'failure', 'ORDER_EVENTS', '2026-11-29T10:00', '2026-13-45T99:99', 'now'),
+      fc.constantFrom(...hostileCharacters),
+      fc.string({ maxLength: 8, unit: 'binary' }).map((text) => `${text}${marker}`),
+      fc.uuid(),
+    )
+    const name = fc.constantFrom('status', 'type', 'start', 'end', 'startId', 'notice', 'count', 'other')
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(name, value), { maxLength: 4 }), async (pairs) => {
+        const search = pairs
+          .map(([n, v]) => {
+            let encoded: string
+            try {
+              encoded = encodeURIComponent(v)
+            } catch {
+              encoded = escape(v)
+            }
+            return `${n}=${encoded}`
+          })
+          .join('&')
+        const page = await client.get(`/console/brand-a/webhooks/${id}?${search}`)
+        expect([200, 400], `${search}: ${page.body.slice(0, 200)}`).toContain(page.status)
+        expect(page.body).not.toContain(marker)
+      }),
+      { numRuns: Number(process.env.FLEX_PROPERTY_RUNS ?? 60) },
+    )
   })
 })
 
