@@ -1,6 +1,8 @@
 import { html } from 'ghtml'
 import type { ExportDay } from '../exports/export-days.ts'
+import type { WebhookHealth } from '../webhooks/webhook-health.ts'
 import { type ConsoleView, consolePage, consolePath } from './layout.ts'
+import { webhookHealthSection } from './webhooks-page.ts'
 
 /** A brand's line of the overview: yesterday's export against the deadline. */
 export interface BrandOverview {
@@ -29,8 +31,12 @@ function rowsOf(day: ExportDay): string {
   return rows === undefined ? '–' : rows.toLocaleString('en')
 }
 
-/** One brand's overview. */
-export function brandOverviewPage(view: ConsoleView, overview: BrandOverview): string {
+/** One brand's overview; with `webhooks`, their health (GET /v1/{brandId}/webhooks/health) too. */
+export function brandOverviewPage(
+  view: ConsoleView,
+  overview: BrandOverview,
+  webhooks?: { health: readonly WebhookHealth[]; now: Date },
+): string {
   const day = overview.yesterday
   const lastRun = day.runs.at(-1)
   return consolePage({
@@ -44,7 +50,8 @@ export function brandOverviewPage(view: ConsoleView, overview: BrandOverview): s
         ${rowsOf(day)} rows.
       </p>
       !${lastRun?.error ? html`<p class="problem">Latest run failed: ${lastRun.error}</p>` : ''}
-    </section>`,
+    </section>
+    !${webhooks ? webhookHealthSection(overview.brandId, webhooks.health, webhooks.now) : ''}`,
   })
 }
 

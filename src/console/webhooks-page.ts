@@ -145,3 +145,31 @@ export function newWebhookPage(view: ConsoleView, brandId: string, form: NewWebh
       </form>`,
   })
 }
+
+/** The overview's webhook part (issue item 2): each webhook's 24 hours, backlog and why it is off. */
+export function webhookHealthSection(brandId: string, webhooks: readonly WebhookHealth[], now: Date): string {
+  const list = consolePath(brandId, '/webhooks')
+  const body =
+    webhooks.length === 0
+      ? html`<p>No webhooks. <a href="${consolePath(brandId, '/webhooks/new')}">Create one</a>.</p>`
+      : html`<table class="webhooks">
+        <caption>Each webhook's deliveries of the last 24 hours</caption>
+        <thead><tr><th scope="col">Endpoint</th><th scope="col">Status</th><th scope="col" class="number">Deliveries</th>
+          <th scope="col">Success</th><th scope="col">Backlog</th><th scope="col">Last error</th></tr></thead>
+        <tbody>!${webhooks.map(
+          (w) => html`<tr>
+            <th scope="row"><a href="${webhookPath(brandId, w.id)}">${w.endpoint}</a></th>
+            <td>!${enabledStatus(w)}</td>
+            <td class="number">${w.deliveries}</td>
+            <td>!${successRate(w)}</td>
+            <td>!${backlog(w, now)}</td>
+            <td>!${lastError(w)}</td>
+          </tr>`,
+        )}</tbody>
+      </table>`
+  return html`<section aria-labelledby="webhooks-heading">
+    <h2 id="webhooks-heading">Webhooks</h2>
+    !${body}
+    <p><a href="${list}">All webhooks, with charts</a></p>
+  </section>`
+}

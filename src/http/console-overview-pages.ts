@@ -7,6 +7,7 @@ import type { DatabaseHandle } from '../db/connect.ts'
 import type { Brand } from '../db/database.ts'
 import { exportDays } from '../exports/export-days.ts'
 import { parseClockTime } from '../exports/nightly-scheduler.ts'
+import { webhookHealth } from '../webhooks/webhook-health.ts'
 import { sendPage } from './console-reply.ts'
 
 export interface OverviewOptions {
@@ -41,6 +42,8 @@ export const consoleOverviewPages: FastifyPluginAsync<OverviewOptions> = async (
 
   app.get<{ Params: { brandId: string } }>('/:brandId', async (request, reply) => {
     const overview = await overviewOf(await getBrand(db, request.params.brandId))
-    return sendPage(reply, brandOverviewPage(request.consoleView, overview))
+    const now = options.now()
+    const webhooks = { health: await webhookHealth(db, overview.brandId, now), now }
+    return sendPage(reply, brandOverviewPage(request.consoleView, overview, webhooks))
   })
 }

@@ -104,6 +104,26 @@ describe('the webhook list', () => {
   })
 })
 
+describe('the brand overview', () => {
+  it('shows each webhook’s 24 hours, backlog and status, linking to its page', async () => {
+    const { db } = database.current.handle
+    await addBrand(db, 'brand-o', 'UTC')
+    const overviewClient = await signIn(app, (await createApiKey(db, 'brand-o')).key)
+    expect((await overviewClient.get('/console/brand-o')).body).toContain('No webhooks.')
+    const id = await newWebhook('brand-o')
+    await seedDeliveries(db, { id, brandId: 'brand-o' }, [
+      { type: 'RECEIPTS', occurredAt: new Date(Date.now() - 60_000), state: 'success' },
+      { type: 'RECEIPTS', occurredAt: new Date(Date.now() - 60_000), state: 'pending', attempts: 1 },
+    ])
+    const page = await overviewClient.get('/console/brand-o')
+    expect(page.status).toBe(200)
+    expect(page.body).toContain('<h2 id="webhooks-heading">Webhooks</h2>')
+    expect(page.body).toContain(`href="/console/brand-o/webhooks/${id}"`)
+    expect(page.body).toContain('50.0% (1 of 2 attempted)')
+    expect(page.body).toMatch(/1 pending, the oldest for \d+ s/)
+  })
+})
+
 describe('creating a webhook', () => {
   it('offers the event types as nested fieldsets, and creates the webhook with the ticked types', async () => {
     const form = await client.get('/console/brand-a/webhooks/new')
