@@ -1,7 +1,9 @@
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
+import { createApiKey } from '../apikeys/api-key-repository.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { generateDemoData } from '../demo/demo-data.ts'
+import { demoHistoryDays, exportDemoHistory } from '../demo/export-history.ts'
 import { exportBrands } from '../exports/export-brands.ts'
 import { openDestination } from '../storage/open-destination.ts'
 import { defineCommand, jsonOption, withDatabase } from './command.ts'
@@ -39,14 +41,21 @@ Exit codes as for flex export.`,
       await migrateToLatest(database.db)
       const demo = await generateDemoData(database.db, { today: now.toISOString().slice(0, 10) })
       log.info({ brands: demo.brands }, 'demo data generated')
-      return exportBrands({ database, destination, gzip: values.gzip ?? false, log, startedAt: now })
+      await exportDemoHistory({ database, destination, brands: demo.brands, now, log })
+      log.info({ days: demoHistoryDays }, 'demo export history written')
+      const exported = await exportBrands({ database, destination, gzip: values.gzip ?? false, log, startedAt: now })
+      // A key for the console, made afresh by each run (the embedded database is reset anyway).
+      const consoleKey = await createApiKey(database.db, { operator: true })
+      return { ...exported, consoleKey }
     })
+    const consoleUrl = `http://localhost:${context.config.PORT}/console`
     const extension = values.gzip ? 'csv.gz' : 'csv'
     const root = destination.description.startsWith('gs://')
       ? destination.description
       : path.relative(process.cwd(), destination.description) || '.'
     if (values.json) {
-      context.print(exportSummaryJson(destination.description, result))
+      const summary = JSON.parse(exportSummaryJson(destination.description, result)) as Record<string, unknown>
+      context.print(JSON.stringify({ ...summary, console: { url: consoleUrl, operator_key: result.consoleKey.key } }))
     } else {
       context.print(`Exported yesterday for ${result.days.length} demo brands into ${destination.description}:`)
       for (const line of exportSummaryLines(destination.description, result)) context.print(`  ${line}`)
@@ -60,6 +69,11 @@ Exit codes as for flex export.`,
         `  duckdb -c "select status, count(*) from read_csv('${root}/*/campaign_customers/*/*.${extension}', hive_partitioning = true) group by all"`,
       )
       context.print('Column meanings, keys and day windows: docs/exports.md')
+      context.print('')
+      context.print('Open the console (docs/console.md) on this data:')
+      context.print('  npm run flex -- serve --deliver')
+      context.print(`  then ${consoleUrl} and sign in with this operator key (shown once):`)
+      context.print(`  ${result.consoleKey.key}`)
     }
     return exportExitCode(result)
   },

@@ -297,8 +297,24 @@ describe('flex CLI', () => {
     expect(JSON.parse(runs.stdout)).toEqual([
       expect.objectContaining({ brand_id: 'nordlicht', date: '2026-03-29', status: 'succeeded', trigger: 'backfill' }),
     ])
-    const failed = await flex(['runs', '--failed'], env)
-    expect(failed).toMatchObject({ code: 0, stdout: 'no runs match\n' })
+    // The demo leaves 30 days of runs per brand for the console: scheduled nights, a few failing
+    // first (the demo's outage, recorded in the run) and succeeding on their retry.
+    const history = await flex(['runs', '--brand', 'nordlicht', '--limit', '100', '--json'], env)
+    const nights = JSON.parse(history.stdout) as {
+      date: string
+      status: string
+      trigger: string
+      error: string | null
+    }[]
+    const scheduled = nights.filter((run) => run.trigger === 'schedule')
+    expect(new Set(scheduled.map((run) => run.date)).size).toBe(29)
+    const failed = await flex(['runs', '--failed', '--json'], env)
+    const failures = JSON.parse(failed.stdout) as { date: string; error: string }[]
+    expect(failures.length).toBeGreaterThan(0)
+    expect(failures.every((run) => run.error.includes('demo outage'))).toBe(true)
+    for (const failure of failures.filter((run) => nights.some((night) => night.date === run.date))) {
+      expect(nights.some((night) => night.date === failure.date && night.status === 'succeeded')).toBe(true)
+    }
 
     const customers = path.join(dest, 'customers.ndjson')
     await writeFile(customers, '{"id":"C-1","updated_at":"2026-03-01T10:00:00Z"}\nnot json\n')
@@ -321,7 +337,7 @@ describe('flex CLI', () => {
     const revokedAgain = await flex(['apikey', 'revoke', key.id], env)
     expect(revokedAgain).toMatchObject({ code: 2, stdout: '' })
     expect(revokedAgain.stderr).toMatch(/^flex apikey: no live key .*: revoked already/)
-  })
+  }, 240_000)
 
   it('runs the schedule until SIGTERM, exporting the due day on its first tick, then exits 0', async () => {
     const env = await databaseEnv()

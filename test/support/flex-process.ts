@@ -31,7 +31,7 @@ export function runFlex(args: string[], env: Record<string, string> = {}): Promi
     execFile(
       process.execPath,
       [...nodeArgs, ...args],
-      { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env }, timeout: 60_000 },
+      { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env }, timeout: 180_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
         resolve({ code, stdout, stderr })
