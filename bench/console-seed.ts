@@ -22,7 +22,9 @@ import { eventCatalogue } from '../src/webhooks/event-catalogue.ts'
 //                   attempt (5% of them after a failed one), 4% succeeded on the third, 6% failing:
 //                   given up after 8 attempts when older than a day, else retrying (1-4 attempts,
 //                   the next due later); 30% of the last 2 minutes' events not attempted yet;
-//   waiting_references  50 per brand, transactions waiting for customers, over the last D days.
+//   waiting_references  50 per brand, transactions waiting for customers, over the last D days;
+//   ingestion_counts, ingestion_rejections  where they exist (migration 0016): a week of hourly
+//                   counts per entity type and outcome, and a full rejection log per brand.
 
 export interface ConsoleSeedSizes {
   brands: number
@@ -48,15 +50,30 @@ export function brandIdOf(index: number): string {
 }
 
 /** Seeds an empty, migrated database (see above) and answers how many rows each table got. */
-export async function seedConsoleData(db: Kysely<Database>, sizes: ConsoleSeedSizes): Promise<ConsoleSeedCounts> {
+export async function seedConsoleData(
+  db: Kysely<Database>,
+  sizes: ConsoleSeedSizes,
+  progress: (step: string, seconds: number) => void = () => {},
+): Promise<ConsoleSeedCounts> {
+  const steps: [string, (trx: Kysely<Database>, sizes: ConsoleSeedSizes) => Promise<void>][] = [
+    ['brands', seedBrands],
+    ['export runs', seedExportRuns],
+    ['webhooks', seedWebhooks],
+    ['events planned', planEvents],
+    ['webhook_messages', seedMessages],
+    ['webhook_deliveries', seedDeliveries],
+    ['webhook_attempts', seedAttempts],
+    ['waiting references', seedWaitingReferences],
+    ['ingestion activity', seedIngestionActivity],
+  ]
   // One transaction: the temporary tables live until its commit.
-  return db.transaction().execute(async (conn) => {
-    await seedBrands(conn, sizes)
-    await seedExportRuns(conn, sizes)
-    await seedWebhooks(conn, sizes)
-    await seedEvents(conn, sizes)
-    await seedWaitingReferences(conn, sizes)
-    return countRows(conn)
+  return db.transaction().execute(async (trx) => {
+    for (const [step, seed] of steps) {
+      const started = performance.now()
+      await seed(trx, sizes)
+      progress(step, (performance.now() - started) / 1000)
+    }
+    return countRows(trx)
   })
 }
 
@@ -171,7 +188,7 @@ async function seedWebhooks(db: Kysely<Database>, sizes: ConsoleSeedSizes): Prom
   await sql`create temporary table bench_groups on commit drop as select distinct g, n from bench_types`.execute(db)
 }
 
-async function seedEvents(db: Kysely<Database>, sizes: ConsoleSeedSizes): Promise<void> {
+async function planEvents(db: Kysely<Database>, sizes: ConsoleSeedSizes): Promise<void> {
   const { brands, days, events, webhooksPerBrand } = sizes
   const groupCount = eventGroups().length
   // One row per event: its webhook, time, id (UUIDv7 of its time, as the outbox makes them),
@@ -182,26 +199,29 @@ async function seedEvents(db: Kysely<Database>, sizes: ConsoleSeedSizes): Promis
       (lpad(to_hex(floor(extract(epoch from e.at) * 1000)::bigint), 12, '0') || '7' || substr(e.h, 1, 3) || '8' || substr(e.h, 4, 15))::uuid as event_id,
       o.attempts, o.succeeded, o.next_attempt_at
     from (
-      select i, md5(i::text) as h, random() as u,
-        case when i % 10 < 7 then now() - random() * interval '24 hours'
+      select i, md5(i::text) as h, random() as u, random() as type_draw,
+        case when random() < 0.7 then now() - random() * interval '24 hours'
              else now() - interval '24 hours' - random() * ${days - 1}::int * interval '1 day' end as at,
         i % ${brands}::int as b,
-        case when ${webhooksPerBrand}::int = 1 or (i / ${brands}::int) % 20 < 10 then 0
-             else 1 + (i / ${brands}::int) % ${Math.max(1, webhooksPerBrand - 1)}::int end as k
+        case when ${webhooksPerBrand}::int = 1 or random() < 0.5 then 0
+             else 1 + floor(random() * ${webhooksPerBrand - 1}::int)::int end as k
       from generate_series(0, ${events - 1}::int) i
     ) e
     join bench_hooks h on h.b = e.b and h.k = e.k
     join bench_groups g on g.g = e.k % ${groupCount}::int
-    join bench_types t on t.g = g.g and t.t = e.i % g.n
+    join bench_types t on t.g = g.g and t.t = floor(e.type_draw * g.n)::int
     cross join lateral (select
       case when e.at > now() - interval '2 minutes' and e.u < 0.3 then 0
            when e.u < 0.855 then 1 when e.u < 0.9 then 2 when e.u < 0.94 then 3
-           when e.at < now() - interval '1 day' then 8 else 1 + (e.i % 4) end as attempts,
+           when e.at < now() - interval '1 day' then 8 else 1 + floor(e.u * 1000)::int % 4 end as attempts,
       e.u < 0.94 and not (e.at > now() - interval '2 minutes' and e.u < 0.3) as succeeded) a
     cross join lateral (select a.attempts, a.succeeded,
       case when a.attempts = 0 then e.at
            when not a.succeeded and a.attempts < 8 then now() + interval '10 minutes' * a.attempts end as next_attempt_at) o
   `.execute(db)
+}
+
+async function seedMessages(db: Kysely<Database>): Promise<void> {
   await sql`
     insert into webhook_messages (event_id, brand_id, event_type, entity_type, entity_id, occurred_at, body)
     select event_id, brand_id, type, 'published_events', 'EV-' || i, at,
@@ -210,6 +230,9 @@ async function seedEvents(db: Kysely<Database>, sizes: ConsoleSeedSizes): Promis
       '","quantity":1}],"carrier":"DHL","trackingNumber":"00340434' || lpad(i::text, 10, '0') || '"}}'
     from bench_events
   `.execute(db)
+}
+
+async function seedDeliveries(db: Kysely<Database>): Promise<void> {
   await sql`
     insert into webhook_deliveries (webhook_id, event_id, brand_id, attempts, first_attempt_at, last_attempt_at, succeeded_at, next_attempt_at, created_at, updated_at)
     select webhook_id, event_id, brand_id, attempts,
@@ -220,6 +243,9 @@ async function seedEvents(db: Kysely<Database>, sizes: ConsoleSeedSizes): Promis
       at + interval '150 milliseconds' + greatest(attempts - 1, 0) * interval '5 minutes'
     from bench_events
   `.execute(db)
+}
+
+async function seedAttempts(db: Kysely<Database>): Promise<void> {
   await sql`
     insert into webhook_attempts (id, webhook_id, event_id, started_at, succeeded, request, response, error, duration_ms)
     select gen_random_uuid(), e.webhook_id, e.event_id, e.at + interval '40 milliseconds' + (j - 1) * interval '5 minutes',
@@ -245,6 +271,38 @@ async function seedWaitingReferences(db: Kysely<Database>, sizes: ConsoleSeedSiz
       'C-missing-' || r, now() - (r * ${sizes.days}::int * interval '1 day') / 50
     from brands b cross join generate_series(1, 50) r
   `.execute(db)
+}
+
+/**
+ * Where the ingestion log's tables exist (ingestion_counts, ingestion_rejections): the week of
+ * hourly counts per brand, entity type and outcome that the table keeps, and a full rejection log (1,000 per brand), its
+ * records' errors worded as the engine words them.
+ */
+async function seedIngestionActivity(db: Kysely<Database>): Promise<void> {
+  const { rows } = await sql<{ counts: boolean; rejections: boolean }>`
+    select to_regclass('ingestion_counts') is not null as counts,
+      to_regclass('ingestion_rejections') is not null as rejections
+  `.execute(db)
+  const tables = rows[0]
+  if (tables?.counts) {
+    await sql`
+      insert into ingestion_counts (brand_id, hour, entity_type, outcome, records)
+      select b.id, date_trunc('hour', now()) - h * interval '1 hour', e, o, 1 + abs(hashtext(b.id || h || e || o)) % 5000
+      from brands b, generate_series(0, ${7 * 24 - 1}::int) h,
+        unnest(array['customers', 'transactions', 'products', 'customer_events']) e,
+        unnest(array['created', 'updated', 'unchanged', 'stale', 'rejected']) o
+    `.execute(db)
+  }
+  if (tables?.rejections) {
+    await sql`
+      insert into ingestion_rejections (brand_id, slot, seq, entity_type, record_id, source, errors, error_count, rejected_at)
+      select b.id, n % 1000, n, (array['customers', 'transactions', 'products'])[1 + n % 3], 'R-' || n,
+        case when n % 4 = 0 then 'file' else 'api' end,
+        jsonb_build_array(jsonb_build_object('field', 'email', 'rule', 'format', 'message', 'email must be an email address, got "not-an-email-' || n || '"')),
+        1, now() - (1000 - n) * interval '1 minute'
+      from brands b, generate_series(1, 1000) n
+    `.execute(db)
+  }
 }
 
 async function countRows(db: Kysely<Database>): Promise<ConsoleSeedCounts> {

@@ -73,7 +73,9 @@ try {
       `over ${sizes.webhooksPerBrand} webhooks per brand into ${databaseName}`,
   )
   const seedStarted = performance.now()
-  const counts = await seedConsoleData(handle.db, sizes)
+  const counts = await seedConsoleData(handle.db, sizes, (step, seconds) =>
+    console.log(`  ${step}: ${round(seconds)} s`),
+  )
   const seedSeconds = (performance.now() - seedStarted) / 1000
   const analyzeStarted = performance.now()
   await sql`vacuum analyze`.execute(handle.db)
