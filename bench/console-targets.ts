@@ -16,9 +16,14 @@ export interface BenchSample {
   attempt: string
   /** A day of the brand's that failed or was late, with several runs. */
   exportDay: string
+  /** The brand's latest export run. */
+  exportRun: string
   /** ISO instants 24 h ago and now, for ranges. */
   dayAgo: string
   now: string
+  /** An hour a week ago (ISO instants), a window the newest events of a log are all after. */
+  weekAgoStart: string
+  weekAgoEnd: string
 }
 
 /**
@@ -40,7 +45,9 @@ export interface BenchTarget {
 
 const b = (s: BenchSample) => `/console/${s.brand}`
 const v = (s: BenchSample) => `/v1/${s.brand}`
-const range = (s: BenchSample) => `start=${encodeURIComponent(s.dayAgo)}&end=${encodeURIComponent(s.now)}`
+const instants = (start: string, end: string) => `start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}`
+const range = (s: BenchSample) => instants(s.dayAgo, s.now)
+const weekAgo = (s: BenchSample) => instants(s.weekAgoStart, s.weekAgoEnd)
 
 export const benchTargets: readonly BenchTarget[] = [
   { name: 'healthz', kind: 'baseline', as: 'none', path: () => '/healthz' },
@@ -51,6 +58,7 @@ export const benchTargets: readonly BenchTarget[] = [
   { name: 'overview of a brand', kind: 'page', as: 'brand', path: b },
   { name: 'exports calendar', kind: 'page', as: 'brand', path: (s) => `${b(s)}/exports` },
   { name: 'export day', kind: 'page', as: 'brand', path: (s) => `${b(s)}/exports/${s.exportDay}` },
+  { name: 'export run progress', kind: 'page', as: 'brand', path: (s) => `${b(s)}/exports/runs/${s.exportRun}` },
   { name: 'webhooks', kind: 'page', as: 'brand', path: (s) => `${b(s)}/webhooks` },
   { name: 'delivery log', kind: 'page', as: 'brand', path: (s) => `${b(s)}/webhooks/${s.webhook}` },
   {
@@ -66,6 +74,12 @@ export const benchTargets: readonly BenchTarget[] = [
     path: (s) => `${b(s)}/webhooks/${s.webhook}?${range(s)}`,
   },
   {
+    name: 'delivery log, an hour a week ago',
+    kind: 'page',
+    as: 'brand',
+    path: (s) => `${b(s)}/webhooks/${s.webhook}?${weekAgo(s)}`,
+  },
+  {
     name: 'attempt view',
     kind: 'page',
     as: 'brand',
@@ -74,6 +88,7 @@ export const benchTargets: readonly BenchTarget[] = [
   { name: 'ingestion', kind: 'page', as: 'brand', path: (s) => `${b(s)}/ingestion` },
 
   { name: 'exports days', kind: 'api', as: 'brand', path: (s) => `${v(s)}/exports/days` },
+  { name: 'export run', kind: 'api', as: 'brand', path: (s) => `${v(s)}/exports/runs/${s.exportRun}` },
   { name: 'webhooks list', kind: 'api', as: 'brand', path: (s) => `${v(s)}/webhooks` },
   { name: 'webhook', kind: 'api', as: 'brand', path: (s) => `${v(s)}/webhooks/${s.webhook}` },
   { name: 'events list', kind: 'api', as: 'brand', path: (s) => `${v(s)}/webhooks/${s.webhook}/events` },
@@ -88,6 +103,12 @@ export const benchTargets: readonly BenchTarget[] = [
     kind: 'api',
     as: 'brand',
     path: (s) => `${v(s)}/webhooks/${s.webhook}/events?${range(s)}`,
+  },
+  {
+    name: 'events list, an hour a week ago',
+    kind: 'api',
+    as: 'brand',
+    path: (s) => `${v(s)}/webhooks/${s.webhook}/events?${weekAgo(s)}`,
   },
   {
     name: 'event detail',

@@ -270,6 +270,10 @@ async function sampleOf(brand: string): Promise<BenchSample> {
       group by date order by count(*) desc, date desc limit 1`,
     `export run of ${brand}`,
   )
+  const { id: exportRun } = await one(
+    sql<{ id: string }>`select id from export_runs where brand_id = ${brand} order by started_at desc limit 1`,
+    `export run of ${brand}`,
+  )
   const now = new Date()
   return {
     brand,
@@ -278,8 +282,11 @@ async function sampleOf(brand: string): Promise<BenchSample> {
     failedEvent,
     attempt,
     exportDay,
+    exportRun,
     dayAgo: new Date(now.getTime() - 86_400_000).toISOString(),
     now: now.toISOString(),
+    weekAgoStart: new Date(now.getTime() - 7 * 86_400_000).toISOString(),
+    weekAgoEnd: new Date(now.getTime() - 7 * 86_400_000 + 3_600_000).toISOString(),
   }
 }
 
