@@ -9,7 +9,7 @@ import { eventCatalogue } from '../src/webhooks/event-catalogue.ts'
 // table over generate_series, through temporary tables, in one transaction), relative to now(),
 // and in time order, as the tables fill in production:
 //
-//   brands          B brands, `brand-000` …, in five time zones;
+//   brands          B brands, `brand-000` …, in five time zones, made before the first day;
 //   export_runs     D days per brand ending yesterday (brand-local): mostly one scheduled run that
 //                   succeeded at 02:0x with its manifest; about 1 day in 20 failed twice, 1 in 20
 //                   late (failed, then succeeded after the 04:00 deadline), 1 in 40 missing; the
@@ -93,8 +93,9 @@ async function skipForeignKeyChecks(trx: Kysely<Database>): Promise<void> {
 
 async function seedBrands(db: Kysely<Database>, sizes: ConsoleSeedSizes): Promise<void> {
   await sql`
-    insert into brands (id, name, timezone)
-    select 'brand-' || lpad(b::text, 3, '0'), 'Brand ' || b, (${timezones}::text[])[1 + b % ${timezones.length}::int]
+    insert into brands (id, name, timezone, created_at, updated_at)
+    select 'brand-' || lpad(b::text, 3, '0'), 'Brand ' || b, (${timezones}::text[])[1 + b % ${timezones.length}::int],
+      now() - ${sizes.days + 1}::int * interval '1 day', now() - ${sizes.days + 1}::int * interval '1 day'
     from generate_series(0, ${sizes.brands - 1}::int) b
   `.execute(db)
 }
@@ -171,14 +172,14 @@ async function seedWebhooks(db: Kysely<Database>, sizes: ConsoleSeedSizes): Prom
   const groups = eventGroups()
   const prefixes = groups.map((types) => (types[0] as string).split('.')[0] as string)
   await sql`
-    insert into webhooks (id, brand_id, endpoint, event_types, enabled, signing_secret, disabled_reason, failing_since, headers)
+    insert into webhooks (id, brand_id, endpoint, event_types, enabled, signing_secret, disabled_reason, failing_since, headers, created_at)
     select gen_random_uuid(), b.id, 'https://hooks.' || b.id || '.example/flex/' || k,
       array[(${prefixes}::text[])[1 + k % ${prefixes.length}::int]],
       not disabled,
       'whsec_' || encode(decode(md5(b.id || k) || md5(k || b.id), 'hex'), 'base64'),
       case when disabled then 'The endpoint failed every attempt for 5 days (last: 503 Service Unavailable); enable it once it answers again.' end,
       case when failing then now() - interval '2 hours' end,
-      '{"X-Shared-Secret":"bench"}'::jsonb
+      '{"X-Shared-Secret":"bench"}'::jsonb, now() - ${sizes.days}::int * interval '1 day'
     from (select id, right(id, 3)::int as n from brands) b
     cross join generate_series(0, ${sizes.webhooksPerBrand - 1}::int) k
     cross join lateral (select
