@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts'
 import { appendOutboxEvents } from '../outbox/append-outbox-events.ts'
 import type { Destination } from '../storage/destination.ts'
 import type { AnyExportFile } from './export-file.ts'
+import type { ExportMetrics } from './export-metrics.ts'
 import { type ExportTrigger, exportCompletedEventType, finishRun, startRun } from './export-runs.ts'
 import { exportFiles, exportSchemaVersion } from './files/index.ts'
 import { dataFolder, dataPath, manifestPath, quarantineFolder, quarantinePath } from './layout.ts'
@@ -30,6 +31,8 @@ export interface ExportDayOptions {
   now?: () => Date
   /** Recorded in export_runs: who asked for this run. */
   trigger?: ExportTrigger
+  /** Where the run's duration and rows are recorded once it is recorded in export_runs; none by default. */
+  metrics?: ExportMetrics | undefined
 }
 
 export interface ExportDayResult {
@@ -53,12 +56,16 @@ export async function exportDay(options: ExportDayOptions): Promise<ExportDayRes
   const runId = options.runId ?? randomUUID()
   const { db } = options.database
   const now = options.now ?? (() => new Date())
+  const trigger = options.trigger ?? 'manual'
+  // Measured on the monotonic clock: `now` may be a test's simulated one.
+  const started = performance.now()
+  const seconds = () => (performance.now() - started) / 1_000
   await startRun(db, {
     at: now(),
     id: runId,
     brandId: options.brand.id,
     date: options.date,
-    trigger: options.trigger ?? 'manual',
+    trigger,
     destination: options.destination.description,
   })
   try {
@@ -79,9 +86,12 @@ export async function exportDay(options: ExportDayOptions): Promise<ExportDayRes
         { eventType: exportCompletedEventType, entityType: 'export_runs', entityId: runId },
       ])
     })
+    options.metrics?.runEnded(trigger, 'succeeded', seconds())
+    for (const file of result.manifest.files) options.metrics?.fileExported(file.file_type, file.rows)
     return result
   } catch (error) {
     await finishRun(db, runId, now(), { error: (error as Error).message })
+    options.metrics?.runEnded(trigger, 'failed', seconds())
     throw error
   }
 }

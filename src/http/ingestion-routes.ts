@@ -6,6 +6,7 @@ import { deleteCustomer } from '../ingest/delete-customer.ts'
 import { entities } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
 import { externalIdPattern } from '../ingest/fields.ts'
+import type { IngestMetrics } from '../ingest/ingest-metrics.ts'
 import { ingestBatch } from '../ingest/ingest-records.ts'
 import { readEntity } from '../ingest/read-entity.ts'
 import { parseRecordJson } from '../ingest/record-json.ts'
@@ -20,6 +21,8 @@ export interface IngestionRoutesOptions {
   database: DatabaseHandle
   /** Records accepted in one request. */
   maxRecords: number
+  /** Where the records' outcomes are counted (GET /metrics). */
+  metrics?: IngestMetrics | undefined
 }
 
 interface BrandParams {
@@ -39,7 +42,7 @@ interface EntityParams extends BrandParams {
  * One route per entity type, so an unknown type is an unknown route.
  */
 export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async (app, options) => {
-  const { database, maxRecords } = options
+  const { database, maxRecords, metrics } = options
 
   // Encapsulated in this plugin: bodies are kept as text (request signatures cover the raw
   // bytes) and parsed into records by the route, after the signature is checked. Only the record
@@ -111,7 +114,7 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
     }
     const key = idempotencyKey(request)
     const idempotency = key === undefined ? undefined : { key, requestHash: contentHash({ type, body }) }
-    const batch = await ingestBatch(database.db, request.params.brandId, entities[type], body, idempotency)
+    const batch = await ingestBatch(database.db, request.params.brandId, entities[type], body, idempotency, metrics)
     const results = batch.outcomes
     if (batch.replayed) reply.header('idempotent-replayed', 'true')
     const summary = Object.fromEntries(recordOutcomes.map((o) => [o, 0])) as Record<OutcomeName, number>

@@ -7,6 +7,7 @@ import { parse } from 'csv-parse'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
 import type { EntityDefinition } from './entity-definition.ts'
+import { countIngestedRecords, type IngestMetrics } from './ingest-metrics.ts'
 import { type PreparedBatch, prepareBatch } from './prepare-batch.ts'
 import { parseRecordJson } from './record-json.ts'
 import { storeBatch } from './store-batch.ts'
@@ -30,6 +31,8 @@ export interface IngestFileOptions {
   rejectsPath: string
   batchSize?: number
   onProgress?: (summary: FileIngestSummary) => void
+  /** Where each stored batch's outcomes are counted (unreadable lines as rejected); none by default. */
+  metrics?: IngestMetrics | undefined
 }
 
 // CSV cells that hold JSON (nested or free-form data) and cells that hold booleans.
@@ -64,6 +67,7 @@ export async function ingestFile(options: IngestFileOptions): Promise<FileIngest
     const { outcomes } = await storeBatch(options.db, options.brandId, prepared)
     const errors = new Map<number, { field: string; message: string }[]>()
     for (const item of items) if ('error' in item) errors.set(item.line, [{ field: '(line)', message: item.error }])
+    countIngestedRecords(options.metrics, options.entity.type, outcomes, items.length - readable.length)
     for (const outcome of outcomes) {
       const line = (readable[outcome.index] as { line: number }).line
       if (outcome.outcome === 'rejected') errors.set(line, outcome.errors)

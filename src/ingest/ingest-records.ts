@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
 import type { EntityDefinition } from './entity-definition.ts'
 import type { Idempotency } from './idempotency.ts'
+import { countIngestedRecords, type IngestMetrics } from './ingest-metrics.ts'
 import { prepareBatch } from './prepare-batch.ts'
 import type { RecordOutcome } from './record-outcome.ts'
 import { storeBatch } from './store-batch.ts'
@@ -32,6 +33,7 @@ export async function ingestRecords(
  * ingestRecords, optionally under an idempotency key: the first batch with a key stores its
  * outcomes in the same transaction; a later one with the same key and request gets them back
  * (replayed) without ingesting again, even while the first is still running (it waits for it).
+ * With `metrics`, the outcomes of a batch ingested (not replayed) are counted once it committed.
  */
 export async function ingestBatch(
   db: Kysely<Database>,
@@ -39,6 +41,9 @@ export async function ingestBatch(
   entity: EntityDefinition,
   input: readonly unknown[],
   idempotency?: Idempotency,
+  metrics?: IngestMetrics,
 ): Promise<{ outcomes: RecordOutcome[]; replayed: boolean }> {
-  return storeBatch(db, brandId, await prepareBatch(entity, input), idempotency)
+  const batch = await storeBatch(db, brandId, await prepareBatch(entity, input), idempotency)
+  if (!batch.replayed) countIngestedRecords(metrics, entity.type, batch.outcomes)
+  return batch
 }
