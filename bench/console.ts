@@ -327,7 +327,8 @@ async function dropDatabase(): Promise<void> {
 
 function figures(ms: readonly number[]): { p50: number; p95: number; max: number } {
   const sorted = [...ms].sort((a, b) => a - b)
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
+  // Nearest rank, as bench/measure-metrics-scrape.ts reads its percentiles.
+  const at = (p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? 0
   return { p50: round(at(0.5)), p95: round(at(0.95)), max: round(sorted.at(-1) ?? 0) }
 }
 
