@@ -10,7 +10,7 @@ export interface BenchSample {
   webhook: string
   /** The startId of a page near the end of that webhook's delivery log (a deep keyset page). */
   deepStartId: string
-  /** A delivery of that webhook that failed (given up after 8 attempts), with its attempts. */
+  /** The delivery of that webhook with the most attempts, a failed one where there is one (given up after 8). */
   failedEvent: string
   /** One of that delivery's attempts. */
   attempt: string

@@ -260,9 +260,9 @@ async function sampleOf(brand: string): Promise<BenchSample> {
       select d.event_id, (select id from webhook_attempts a where a.webhook_id = d.webhook_id
         and a.event_id = d.event_id order by started_at desc limit 1) as attempt
       from webhook_deliveries d
-      where d.webhook_id = ${webhook} and d.succeeded_at is null and d.attempts > 1
-      order by d.attempts desc, d.event_id desc limit 1`,
-    'failed delivery with attempts',
+      where d.webhook_id = ${webhook}
+      order by d.succeeded_at is null desc, d.attempts desc, d.event_id desc limit 1`,
+    `delivery of ${brand}`,
   )
   const { date: exportDay } = await one(
     sql<{ date: string }>`
