@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts'
 import type { Destination } from '../storage/destination.ts'
 import { exportDay } from './export-day.ts'
 import type { ExportMetrics } from './export-metrics.ts'
+import { failAbandonedRuns } from './export-runs.ts'
 
 export interface NightlySchedulerOptions {
   database: DatabaseHandle
@@ -61,6 +62,10 @@ export class NightlyScheduler {
   }
 
   async tick(): Promise<BrandAction[]> {
+    // Runs whose process died are marked failed first, so they neither look busy nor linger.
+    const abandoned = await failAbandonedRuns(this.#options.database.db, this.#clock())
+    if (abandoned.length > 0)
+      this.#options.log.warn({ runs: abandoned }, 'export runs abandoned by their process marked failed')
     const brands = await listBrands(this.#options.database.db)
     const actions: BrandAction[] = []
     for (const brand of brands) actions.push(await this.#tickBrand(brand))
