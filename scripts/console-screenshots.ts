@@ -31,6 +31,23 @@ const brand = 'nordlicht'
 export const pages: Shot[] = [
   { name: 'overview-operator', path: '/console' },
   { name: 'overview-brand', path: `/console/${brand}` },
+  { name: 'ingestion', path: `/console/${brand}/ingestion` },
+  { name: 'exports-calendar', path: `/console/${brand}/exports` },
+  // From the calendar: a late day if the demo has one, else the latest day.
+  {
+    name: 'exports-day',
+    path: async (page) =>
+      (await page
+        .locator('table.calendar td.day-late a')
+        .first()
+        .getAttribute('href', { timeout: 1_000 })
+        .catch(() => null)) ?? ((await page.locator('table.calendar td a').last().getAttribute('href')) as string),
+  },
+  // From the day: its latest run's progress page.
+  {
+    name: 'exports-run',
+    path: async (page) => (await page.locator('table.runs tbody th a').last().getAttribute('href')) as string,
+  },
 ]
 
 async function main(): Promise<void> {

@@ -47,6 +47,16 @@ export const errorCodes = {
     httpStatus: 409,
     summary: 'another process is exporting that brand-day',
   },
+  INVALID_EXPORT_DAY: {
+    exitCode: exitCodes.usage,
+    httpStatus: 422,
+    summary: "the day to export is not a calendar date, or has not ended in the brand's timezone",
+  },
+  EXPORTS_NOT_STARTED_HERE: {
+    exitCode: exitCodes.usage,
+    httpStatus: 503,
+    summary: 'this server was built without an export destination, so it starts no export runs',
+  },
   // Met only over HTTP; the exit codes say what a CLI would make of them.
   UNAUTHENTICATED: {
     exitCode: exitCodes.usage,

@@ -9,7 +9,17 @@ import type { Logger } from '../logger.ts'
 import { appendOutboxEvents } from '../outbox/append-outbox-events.ts'
 import type { Destination } from '../storage/destination.ts'
 import type { AnyExportFile } from './export-file.ts'
-import { type ExportTrigger, exportCompletedEventType, finishRun, startRun } from './export-runs.ts'
+import type { ExportMetrics } from './export-metrics.ts'
+import {
+  type ExportTrigger,
+  exportCompletedEventType,
+  exportLockClass,
+  exportLockKey,
+  finishRun,
+  type RunProgress,
+  recordProgress,
+  startRun,
+} from './export-runs.ts'
 import { exportFiles, exportSchemaVersion } from './files/index.ts'
 import { dataFolder, dataPath, manifestPath, quarantineFolder, quarantinePath } from './layout.ts'
 import { type Manifest, writeManifest } from './manifest.ts'
@@ -30,6 +40,10 @@ export interface ExportDayOptions {
   now?: () => Date
   /** Recorded in export_runs: who asked for this run. */
   trigger?: ExportTrigger
+  /** Where the run's duration and rows are recorded once it is recorded in export_runs; none by default. */
+  metrics?: ExportMetrics | undefined
+  /** How often a file in progress records its rows so far in the run's row (default 10 s). */
+  progressEveryMs?: number
 }
 
 export interface ExportDayResult {
@@ -50,19 +64,52 @@ export interface ExportDayResult {
  * write; write the manifest. A failure leaves the day without a manifest.
  */
 export async function exportDay(options: ExportDayOptions): Promise<ExportDayResult> {
+  const { finished } = await startExportDay(options)
+  return finished
+}
+
+/** A brand-day's export whose run is recorded: its id, and the export itself, still under way. */
+export interface StartedExportDay {
+  runId: string
+  finished: Promise<ExportDayResult>
+}
+
+/**
+ * exportDay in two steps, for callers that answer before the export ends (POST .../runs): resolves
+ * once the run is recorded as running, with `finished` settling as exportDay would.
+ */
+export async function startExportDay(options: ExportDayOptions): Promise<StartedExportDay> {
   const runId = options.runId ?? randomUUID()
-  const { db } = options.database
+  const files = options.files ?? exportFiles
   const now = options.now ?? (() => new Date())
-  await startRun(db, {
+  const trigger = options.trigger ?? 'manual'
+  await startRun(options.database.db, {
     at: now(),
     id: runId,
     brandId: options.brand.id,
     date: options.date,
-    trigger: options.trigger ?? 'manual',
+    trigger,
     destination: options.destination.description,
+    filesTotal: files.length,
   })
+  return { runId, finished: runStartedExport({ ...options, files, runId, now, trigger }) }
+}
+
+async function runStartedExport(
+  options: ExportDayOptions & {
+    runId: string
+    now: () => Date
+    files: readonly AnyExportFile[]
+    trigger: ExportTrigger
+  },
+): Promise<ExportDayResult> {
+  const { runId, now, trigger } = options
+  const { db } = options.database
+  // Measured on the monotonic clock: `now` may be a test's simulated one.
+  const started = performance.now()
+  const seconds = () => (performance.now() - started) / 1_000
   try {
-    const result = await exportLockedDay({ ...options, runId, now })
+    const result = await exportLockedDay(options)
     // The run's success and its EXPORTS.DAILY.COMPLETED event are one fact: one transaction. The
     // event names the run; the run keeps the manifest, from which the webhooks render the event's
     // data when they deliver it (readCompletedExports), as they render an entity's.
@@ -79,19 +126,21 @@ export async function exportDay(options: ExportDayOptions): Promise<ExportDayRes
         { eventType: exportCompletedEventType, entityType: 'export_runs', entityId: runId },
       ])
     })
+    options.metrics?.runEnded(trigger, 'succeeded', seconds())
+    for (const file of result.manifest.files) options.metrics?.fileExported(file.file_type, file.rows)
     return result
   } catch (error) {
     await finishRun(db, runId, now(), { error: (error as Error).message })
+    options.metrics?.runEnded(trigger, 'failed', seconds())
     throw error
   }
 }
 
 async function exportLockedDay(
-  options: ExportDayOptions & { runId: string; now: () => Date },
+  options: ExportDayOptions & { runId: string; now: () => Date; files: readonly AnyExportFile[] },
 ): Promise<ExportDayResult> {
-  const { brand, date, destination, database, runId, now } = options
+  const { brand, date, destination, database, runId, now, files } = options
   const gzip = options.gzip ?? false
-  const files = options.files ?? exportFiles
   const window = dayWindow(date, brand.timezone)
   const log = options.log.child({ brand: brand.id, date, run_id: runId })
 
@@ -107,8 +156,8 @@ async function exportLockedDay(
     await client.query('begin isolation level repeatable read, read only')
     await client.query(`set local timezone = 'UTC'; set local datestyle = 'ISO, YMD'`)
     const lock = await client.query<{ locked: boolean }>(
-      `select pg_try_advisory_xact_lock(hashtext('flex:export'), hashtext($1)) as locked`,
-      [`${brand.id}/${date}`],
+      `select pg_try_advisory_xact_lock(hashtext($1), hashtext($2)) as locked`,
+      [exportLockClass, exportLockKey(brand.id, date)],
     )
     if (!lock.rows[0]?.locked) {
       throw new FlexError('EXPORT_IN_PROGRESS', `brand ${brand.id}, ${date} is being exported by another process`)
@@ -116,8 +165,12 @@ async function exportLockedDay(
     await destination.delete(manifestPath(brand.id, date))
 
     const written: WrittenFile[] = []
+    const report = progressReporter(options)
     for (const file of files) {
-      written.push(await writeFile(client, options, file, window, gzip, log))
+      const rowsBefore = sum(written.map((f) => f.rows))
+      const recordRows = (rows: number) => report({ filesWritten: written.length, rowsWritten: rowsBefore + rows })
+      written.push(await writeFile(client, options, file, window, gzip, log, recordRows))
+      await report({ filesWritten: written.length, rowsWritten: sum(written.map((f) => f.rows)) })
     }
     const quarantine = await writeQuarantine(destination, brand.id, date, written)
     await removeLeftovers(
@@ -167,6 +220,17 @@ async function exportLockedDay(
   }
 }
 
+/**
+ * Records the run's progress in its row as it goes. Not on the embedded database: its one
+ * connection is the export's until the export ends, so a second writer would wait for it forever.
+ */
+function progressReporter(
+  options: ExportDayOptions & { runId: string; now: () => Date },
+): (progress: RunProgress) => Promise<void> {
+  if (options.database.embedded) return async () => {}
+  return (progress) => recordProgress(options.database.db, options.runId, options.now(), progress)
+}
+
 async function writeFile(
   client: pg.PoolClient,
   options: ExportDayOptions & { runId: string },
@@ -174,6 +238,7 @@ async function writeFile(
   window: DayWindow,
   gzip: boolean,
   log: Logger,
+  recordRows: (rows: number) => Promise<void>,
 ): Promise<WrittenFile> {
   const { brand, date, destination } = options
   const started = performance.now()
@@ -191,9 +256,11 @@ async function writeFile(
       chunkRows: options.chunkRows ?? 1_000,
       maxQuarantinedRows: options.maxQuarantinedRows ?? 10_000,
       metadata: { run_id: options.runId, schema_version: String(exportSchemaVersion) },
-      onProgress: (rows) => {
+      ...(options.progressEveryMs === undefined ? {} : { progressEveryMs: options.progressEveryMs }),
+      onProgress: async (rows) => {
         const seconds = (performance.now() - started) / 1000
         log.info({ file: file.name, rows, rows_per_s: Math.round(rows / seconds) }, 'export file in progress')
+        await recordRows(rows)
       },
     })
     const ms = Math.round(performance.now() - started)

@@ -23,6 +23,8 @@ export interface ExportDayRun {
   id: string
   status: 'running' | 'succeeded' | 'failed'
   trigger: ExportTrigger
+  /** Where the run wrote: a folder, or gs://BUCKET/PREFIX; the manifest's paths are relative to it. */
+  destination: string
   started_at: Date
   ended_at: Date | null
   /** Rows exported: a succeeded run's, null otherwise. */
@@ -106,7 +108,19 @@ export async function exportDays(
 ): Promise<ExportDay[]> {
   const rows = await db
     .selectFrom('export_runs')
-    .select(['id', 'date', 'status', 'trigger', 'started_at', 'ended_at', 'rows', 'error', 'manifest', 'manifest_path'])
+    .select([
+      'id',
+      'date',
+      'status',
+      'trigger',
+      'destination',
+      'started_at',
+      'ended_at',
+      'rows',
+      'error',
+      'manifest',
+      'manifest_path',
+    ])
     .where('brand_id', '=', brand.id)
     .where('date', '>=', range.from)
     .where('date', '<=', range.to)
@@ -145,6 +159,7 @@ export async function exportDays(
         id: run.id,
         status: run.status,
         trigger: run.trigger,
+        destination: run.destination,
         started_at: run.started_at,
         ended_at: run.ended_at,
         rows: run.status === 'succeeded' ? Number(run.rows) : null,

@@ -7,6 +7,8 @@ import { FlexError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { Destination } from '../storage/destination.ts'
 import { exportDay } from './export-day.ts'
+import type { ExportMetrics } from './export-metrics.ts'
+import { failAbandonedRuns } from './export-runs.ts'
 
 export interface NightlySchedulerOptions {
   database: DatabaseHandle
@@ -24,6 +26,8 @@ export interface NightlySchedulerOptions {
    * system clock). A clock, not a Date: a run's end is read when it ends, so its duration is real.
    */
   clock?: () => Date
+  /** Where runs and missed deadlines are recorded (flex schedule's /metrics); none by default. */
+  metrics?: ExportMetrics | undefined
 }
 
 export type BrandAction =
@@ -58,6 +62,10 @@ export class NightlyScheduler {
   }
 
   async tick(): Promise<BrandAction[]> {
+    // Runs whose process died are marked failed first, so they neither look busy nor linger.
+    const abandoned = await failAbandonedRuns(this.#options.database.db, this.#clock())
+    if (abandoned.length > 0)
+      this.#options.log.warn({ runs: abandoned }, 'export runs abandoned by their process marked failed')
     const brands = await listBrands(this.#options.database.db)
     const actions: BrandAction[] = []
     for (const brand of brands) actions.push(await this.#tickBrand(brand))
@@ -98,6 +106,7 @@ export class NightlyScheduler {
       const key = `${brand.id}/${date}`
       if (!this.#reportedLate.has(key)) {
         this.#reportedLate.add(key)
+        this.#options.metrics?.deadlineMissed()
         log.error(
           { brand: brand.id, date, destination: destination.description, state: action.action },
           `export of brand ${brand.id} for ${date} is not complete by its ${this.#options.deadline ?? '04:00'} ${brand.timezone} deadline: no manifest in ${destination.description} (${action.action === 'failed' ? action.error : action.action})`,
@@ -122,6 +131,7 @@ export class NightlyScheduler {
         log: this.#options.log,
         trigger: 'schedule',
         now: this.#clock,
+        metrics: this.#options.metrics,
       })
       return { brand: brand.id, date, action: 'exported', rows: result.rows }
     } catch (error) {

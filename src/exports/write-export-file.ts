@@ -45,8 +45,8 @@ export interface WriteExportFileOptions {
   /** A file with more bad rows than this fails: a systematic problem, not a stray row. */
   maxQuarantinedRows: number
   metadata: Record<string, string>
-  /** Called about every `progressEveryMs` with the rows written so far, for long files. */
-  onProgress?: (rows: number) => void
+  /** Called about every `progressEveryMs` with the rows written so far, for long files; awaited. */
+  onProgress?: (rows: number) => void | Promise<void>
   progressEveryMs?: number
 }
 
@@ -97,7 +97,7 @@ export async function writeExportFile(options: WriteExportFileOptions): Promise<
         if (chunk.rows.length === 0) break
         next = readChunk(cursor, options.chunkRows)
         if (options.onProgress && performance.now() >= nextProgress) {
-          options.onProgress(rows)
+          await options.onProgress(rows)
           nextProgress = performance.now() + progressEveryMs
         }
         for (const raw of chunk.rows) {

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
+import type { ExportRunStarter } from '../exports/export-run-starter.ts'
 import { entityTypes } from '../ingest/entity-types.ts'
 import type { Logger } from '../logger.ts'
 import { createPlatformMetrics, type PlatformMetrics } from '../metrics/platform-metrics.ts'
@@ -31,12 +32,17 @@ export interface AppOptions {
   webhookAllowNetworks?: readonly string[]
   /** FLEX_METRICS_TOKEN: GET /metrics answers a scraper presenting it; unset, /metrics is 404. */
   metricsToken?: string | undefined
-  /** Where request durations are recorded; by default a registry of this app's own. */
+  /** Where request durations and ingested records are counted; by default a registry of this app's own. */
   metrics?: PlatformMetrics
   /** Brand-local HH:MM by which yesterday's export must be complete (FLEX_SCHEDULE_DEADLINE, default 04:00). */
   scheduleDeadline?: string
   /** The current instant, for answers that depend on it (exports' day statuses); tests fix it. */
   now?: () => Date
+  /**
+   * Starts the export runs of POST /v1/{brand}/exports/days/{date}/runs in this process (flex
+   * serve's, to FLEX_EXPORT_DEST); its owner closes it after the app. Without it that answers 503.
+   */
+  exportStarter?: ExportRunStarter
   /** How long a console sign-in lasts (default 8 h). */
   consoleSessionLifetimeMs?: number
 }
@@ -49,7 +55,7 @@ export interface AppOptions {
  *   /v1/...                       behind the API key check (api-key-auth.ts), one route plugin per
  *                                 surface: ingestion (ingestion-routes.ts), webhooks (webhook-routes.ts),
  *                                 publishing events (event-routes.ts),
- *                                 the daily exports' statuses (export-routes.ts)
+ *                                 the daily exports' statuses and runs (export-routes.ts)
  * Every error, Fastify's own included, leaves through one handler in the APIErrorResponse shape.
  */
 export function buildApp(options: AppOptions): FastifyInstance {
@@ -95,10 +101,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     throw new FlexError('NOT_FOUND', `no route ${request.method} ${request.url}; GET /openapi.json lists the routes`)
   })
 
-  addMetricsRoute(app, {
-    metrics: options.metrics ?? createPlatformMetrics(() => readPlatformState(database.db)),
-    token: options.metricsToken,
-  })
+  const deadline = options.scheduleDeadline ?? '04:00'
+  const metrics = options.metrics ?? createPlatformMetrics(() => readPlatformState(database.db, { deadline }))
+  addMetricsRoute(app, { metrics, token: options.metricsToken })
 
   const openApi = openApiDocument()
   app.get('/openapi.json', async () => openApi)
@@ -119,6 +124,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     database,
     deadline: options.scheduleDeadline ?? '04:00',
     now: options.now ?? (() => new Date()),
+    exportStarter: options.exportStarter,
     ...(options.consoleSessionLifetimeMs === undefined ? {} : { sessionLifetimeMs: options.consoleSessionLifetimeMs }),
     webhooks: { allowedNetworks, sender: webhookSender },
     prefix: '/console',
@@ -136,6 +142,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
           type === 'webhooks' ||
           type === 'events' ||
           type === 'exports' ||
+          type === 'ingestion' ||
           (entityTypes as readonly string[]).includes(type ?? '')
         if (type !== undefined && type !== '' && !known) {
           throw new FlexError('NOT_FOUND', `unknown entity type "${type}"; use one of ${entityTypes.join(', ')}`)
@@ -145,13 +152,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
           `no route ${request.method} ${request.url}; GET /openapi.json lists the routes`,
         )
       })
-      await v1.register(ingestionRoutes, { database, maxRecords: options.maxRecords ?? defaultMaxRecords })
+      await v1.register(ingestionRoutes, {
+        database,
+        maxRecords: options.maxRecords ?? defaultMaxRecords,
+        metrics: metrics.ingest,
+        now: options.now ?? (() => new Date()),
+      })
       await v1.register(webhookRoutes, { database, allowedNetworks, sender: webhookSender })
       await v1.register(eventRoutes, { database })
       await v1.register(exportRoutes, {
         database,
-        deadline: options.scheduleDeadline ?? '04:00',
+        deadline,
         now: options.now ?? (() => new Date()),
+        starter: options.exportStarter,
       })
     },
     { prefix: '/v1' },

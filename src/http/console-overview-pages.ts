@@ -7,6 +7,7 @@ import type { DatabaseHandle } from '../db/connect.ts'
 import type { Brand } from '../db/database.ts'
 import { exportDays } from '../exports/export-days.ts'
 import { parseClockTime } from '../exports/nightly-scheduler.ts'
+import { ingestionSummary } from '../ingest/ingestion-summary.ts'
 import { webhookHealth } from '../webhooks/webhook-health.ts'
 import { sendPage } from './console-reply.ts'
 
@@ -19,7 +20,8 @@ export interface OverviewOptions {
 
 /**
  * The overview: GET /console (an operator's: every brand; a brand key goes to its brand's) and
- * GET /console/:brandId. What it shows is what GET /v1/{brandId}/exports/days answers for yesterday.
+ * GET /console/:brandId. What it shows is what GET /v1/{brandId}/exports/days answers for yesterday,
+ * and on a brand's own overview what GET /v1/{brandId}/ingestion/summary answers.
  */
 export const consoleOverviewPages: FastifyPluginAsync<OverviewOptions> = async (app, options) => {
   const { db } = options.database
@@ -41,9 +43,16 @@ export const consoleOverviewPages: FastifyPluginAsync<OverviewOptions> = async (
   })
 
   app.get<{ Params: { brandId: string } }>('/:brandId', async (request, reply) => {
-    const overview = await overviewOf(await getBrand(db, request.params.brandId))
+    const { brandId } = request.params
     const now = options.now()
-    const webhooks = { health: await webhookHealth(db, overview.brandId, now), now }
-    return sendPage(reply, brandOverviewPage(request.consoleView, overview, webhooks))
+    const [overview, health, ingestion] = await Promise.all([
+      getBrand(db, brandId).then(overviewOf),
+      webhookHealth(db, brandId, now),
+      ingestionSummary(db, brandId, now),
+    ])
+    return sendPage(
+      reply,
+      brandOverviewPage(request.consoleView, { ...overview, webhooks: { health, now }, ingestion }),
+    )
   })
 }

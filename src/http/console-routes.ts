@@ -15,7 +15,10 @@ import {
 import { type ConsoleView, consolePath, errorPage, signInPage } from '../console/layout.ts'
 import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
+import type { ExportRunStarter } from '../exports/export-run-starter.ts'
 import { authorizeBrand } from './api-key-auth.ts'
+import { consoleExportsPages } from './console-exports-pages.ts'
+import { consoleIngestionPages } from './console-ingestion-pages.ts'
 import { consoleOverviewPages, type OverviewOptions } from './console-overview-pages.ts'
 import { sendPage } from './console-reply.ts'
 import { consoleWebhookPages, type WebhookPagesOptions } from './console-webhooks-pages.ts'
@@ -31,6 +34,8 @@ export interface ConsoleRoutesOptions extends OverviewOptions {
   database: DatabaseHandle
   /** How long a sign-in lasts (default 8 h). */
   sessionLifetimeMs?: number
+  /** Starts the exports view's "export this day again" (flex serve's); without it that answers 503. */
+  exportStarter?: ExportRunStarter | undefined
   /** The webhook pages' test sends go through the API's guarded sender, under the same address rules. */
   webhooks: Pick<WebhookPagesOptions, 'allowedNetworks' | 'sender'>
 }
@@ -164,6 +169,13 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
     })
 
     await signedIn.register(consoleOverviewPages, { database, deadline: options.deadline, now })
+    await signedIn.register(consoleIngestionPages, { database, now })
+    await signedIn.register(consoleExportsPages, {
+      database,
+      deadline: options.deadline,
+      now,
+      starter: options.exportStarter,
+    })
     await signedIn.register(consoleWebhookPages, { database, now, ...options.webhooks })
   })
 

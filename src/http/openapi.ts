@@ -4,6 +4,7 @@ import { entitySchemas } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
 import { externalIdPattern } from '../ingest/fields.ts'
 import { requiredAsParsed } from '../ingest/published-schemas.ts'
+import { rejectionPageSizes } from '../ingest/rejection-page-request.ts'
 import { activityHours } from '../webhooks/delivery-activity.ts'
 import { deliveryStatuses, eventPageSizes } from '../webhooks/delivery-history.ts'
 import { publishableEventTypes } from '../webhooks/event-catalogue.ts'
@@ -17,12 +18,15 @@ import {
   deleteResponse,
   entityResponse,
   exportDaysResponse,
+  exportRunResponse,
   failedDeliveriesCount,
   failedDeliveriesRetried,
   healthResponse,
+  ingestionSummaryResponse,
   postResponse,
   publishResponse,
   recordOutcome,
+  rejectionsPage,
   rotatedSecretResponse,
   waitingReferencesResponse,
   webhookActivityResponse,
@@ -84,6 +88,8 @@ export function openApiDocument(): Record<string, unknown> {
     RecordOutcome: jsonSchema(recordOutcome, 'output'),
     PostResponse: jsonSchema(postResponse, 'output'),
     WaitingReferences: jsonSchema(waitingReferencesResponse, 'output'),
+    IngestionSummary: jsonSchema(ingestionSummaryResponse, 'output'),
+    RejectionsPage: jsonSchema(rejectionsPage, 'output'),
     DeleteResponse: jsonSchema(deleteResponse, 'output'),
     Health: jsonSchema(healthResponse, 'output'),
     WebhookRequest: webhookRequestSchema,
@@ -109,6 +115,7 @@ export function openApiDocument(): Record<string, unknown> {
     PublishRequest: publishRequestSchema(),
     PublishResponse: jsonSchema(publishResponse, 'output'),
     ExportDays: jsonSchema(exportDaysResponse, 'output'),
+    ExportRun: jsonSchema(exportRunResponse, 'output'),
   }
   for (const type of entityTypes) {
     schemas[type] = jsonSchema(entitySchemas[type], 'input')
@@ -143,6 +150,43 @@ export function openApiDocument(): Record<string, unknown> {
         security,
         parameters: [brandId],
         responses: { '200': ok('The waiting references', 'WaitingReferences'), ...v1Errors },
+      },
+    },
+    '/v1/{brandId}/ingestion/summary': {
+      get: {
+        summary:
+          'Records ingested over the last 24 hours (the current UTC hour and the 23 before it) by entity type and outcome, from the API and from files, and the references still waiting with the oldest',
+        security,
+        parameters: [brandId],
+        responses: { '200': ok('The summary', 'IngestionSummary'), ...v1Errors },
+      },
+    },
+    '/v1/{brandId}/ingestion/rejections': {
+      get: {
+        summary:
+          "The brand's recently rejected records, newest first, each with its id and every error's field, rule and message (never its content); pass page.lastId as startId for the next page",
+        security,
+        parameters: [
+          brandId,
+          query(
+            'size',
+            { type: 'integer', minimum: 1, maximum: rejectionPageSizes.max, default: rejectionPageSizes.default },
+            'The page size',
+          ),
+          query(
+            'startId',
+            { type: 'integer', minimum: 1 },
+            'The page holds rejections older than this one (page.lastId)',
+          ),
+          query('entity', { type: 'string', enum: [...entityTypes] }, 'Only rejected records of this entity type'),
+        ],
+        responses: {
+          '200': ok('A page of rejections', 'RejectionsPage'),
+          ...v1Errors,
+          '422': error(
+            `A query parameter breaks its rule (size 1 to ${rejectionPageSizes.max}, startId a whole number from 1, entity an entity type, no others); validations names it`,
+          ),
+        },
       },
     },
   }
@@ -638,6 +682,57 @@ function exportPaths(brandId: Record<string, unknown>, security: Record<string, 
             `A query parameter breaks its rule (dates YYYY-MM-DD from 1970 on, from not after to, at most ${maxExportDays} days, no others); validations names it`,
           ),
         },
+      },
+    },
+    '/v1/{brandId}/exports/days/{date}/runs': {
+      post: {
+        summary:
+          'Export the day again, in the background of the server (as flex export does, to its FLEX_EXPORT_DEST): the run is recorded as running and answered at once',
+        description:
+          "The day keeps the compression of its current manifest (plain CSV when it has none). While the run writes, the day has no manifest. Follow the run at the Location's URL until its status is succeeded or failed.",
+        security,
+        parameters: [
+          brandId,
+          {
+            name: 'date',
+            in: 'path',
+            required: true,
+            description: "The brand-local day, YYYY-MM-DD, up to yesterday in the brand's timezone",
+            schema: { type: 'string', format: 'date' },
+          },
+        ],
+        responses: {
+          '202': {
+            ...ok('The run, started', 'ExportRun'),
+            headers: {
+              Location: { description: 'The run: GET /v1/{brandId}/exports/runs/{runId}', schema: { type: 'string' } },
+            },
+          },
+          ...v1Errors,
+          '409': error('A run of that brand-day is under way (its id is in the description); follow it instead'),
+          '422': error(
+            "The day is not a calendar date YYYY-MM-DD from 1970 on, or has not ended yet in the brand's timezone; validations names date",
+          ),
+          '503': error('This server was started without an export destination and starts no runs'),
+        },
+      },
+    },
+    '/v1/{brandId}/exports/runs/{runId}': {
+      get: {
+        summary:
+          "An export run's status and progress: files written of the total, rows so far; a run whose process died is answered failed (abandoned)",
+        security,
+        parameters: [
+          brandId,
+          {
+            name: 'runId',
+            in: 'path',
+            required: true,
+            description: 'The run id (POST .../runs answers it; GET .../exports/days lists them)',
+            schema: { type: 'string', format: 'uuid' },
+          },
+        ],
+        responses: { '200': ok('The run', 'ExportRun'), ...v1Errors, '404': error('The brand has no run of that id') },
       },
     },
   }

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { runsCommand } from '../../src/cli/runs.ts'
 import { loadConfig } from '../../src/config.ts'
 import { generateDemoData } from '../../src/demo/demo-data.ts'
-import { listRuns } from '../../src/exports/export-runs.ts'
+import { abandonedRunError, listRuns, startRun } from '../../src/exports/export-runs.ts'
 import { readManifest, verifyManifest } from '../../src/exports/manifest.ts'
 import { type BrandAction, NightlyScheduler } from '../../src/exports/nightly-scheduler.ts'
 import type { Destination } from '../../src/storage/destination.ts'
@@ -237,6 +237,37 @@ describe('NightlyScheduler', () => {
     expect(runs.map((r) => [r.status, r.started_at.toISOString(), r.ended_at?.toISOString()])).toEqual([
       ['succeeded', '2026-06-02T00:15:00.000Z', '2026-06-02T00:15:00.000Z'],
       ['failed', '2026-06-02T00:00:00.000Z', '2026-06-02T00:10:00.000Z'],
+    ])
+  })
+
+  it('marks a run whose process died failed on its next tick, and exports the day again at once', async () => {
+    const { db } = database.current.handle
+    await addBrand(db, 'crashed', 'UTC')
+    const clock = new TestClock()
+    // A run of the due day started at 02:00 by a process that then died: no lock, no progress since.
+    await startRun(db, {
+      id: '0190c2a4-7f3e-7000-8000-000000000001',
+      brandId: 'crashed',
+      date: '2026-06-01',
+      trigger: 'schedule',
+      destination: 'elsewhere',
+      at: new Date('2026-06-02T02:00:00Z'),
+    })
+    const nightly = new NightlyScheduler({
+      database: database.current.handle,
+      destination: await tempFolder(),
+      log: silentLog,
+      clock: clock.now,
+    })
+    clock.set('2026-06-02T02:30:00Z')
+    expect((await nightly.tick()).find((a) => a.brand === 'crashed')).toMatchObject({
+      date: '2026-06-01',
+      action: 'exported',
+    })
+    const runs = await listRuns(db, { brandId: 'crashed' })
+    expect(runs.map((r) => [r.status, r.ended_at?.toISOString(), r.error])).toEqual([
+      ['succeeded', '2026-06-02T02:30:00.000Z', null],
+      ['failed', '2026-06-02T02:00:00.000Z', abandonedRunError],
     ])
   })
 

@@ -1,13 +1,10 @@
-import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiKey } from '../../src/apikeys/api-key-repository.ts'
-import { type ExportTrigger, finishRun, startRun } from '../../src/exports/export-runs.ts'
-import { manifestPath } from '../../src/exports/layout.ts'
-import type { Manifest } from '../../src/exports/manifest.ts'
 import { buildApp } from '../../src/http/app.ts'
 import { apiErrorResponseSchema, exportDaysResponse } from '../../src/http/response-schemas.ts'
+import { seededSha256, seedRun } from '../support/export-run-fixtures.ts'
 import { addBrand } from '../support/fixtures.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
@@ -22,62 +19,6 @@ let keyA: string
 let keyB: string
 // Berlin 03:30 on 2026-03-30: the deadline of 2026-03-29 (04:00) has not passed yet.
 let now = new Date('2026-03-30T01:30:00Z')
-
-const sha = 'a'.repeat(64)
-
-async function seedRun(
-  brandId: string,
-  date: string,
-  run: { trigger?: ExportTrigger; start: string; end?: string; error?: string; rows?: number },
-): Promise<string> {
-  const { db } = database.current.handle
-  const id = randomUUID()
-  await startRun(db, {
-    id,
-    brandId,
-    date,
-    trigger: run.trigger ?? 'schedule',
-    destination: 'gs://bucket/exports',
-    at: new Date(run.start),
-  })
-  if (run.end === undefined) return id
-  if (run.error !== undefined) {
-    await finishRun(db, id, new Date(run.end), { error: run.error })
-    return id
-  }
-  const rows = run.rows ?? 3
-  const manifest: Manifest = {
-    schema_version: 1,
-    brand_id: brandId,
-    date,
-    timezone: 'Europe/Berlin',
-    window: { start: `${date}T00:00:00.000Z`, end: `${date}T23:00:00.000Z` },
-    run_id: id,
-    generated_at: new Date(run.end).toISOString(),
-    gzip: true,
-    files: [
-      {
-        file_type: 'campaigns',
-        path: `${brandId}/campaigns/dt=${date}/campaigns.csv.gz`,
-        rows,
-        bytes: 100 + rows,
-        sha256: sha,
-        columns: ['id'],
-        quarantined_rows: 0,
-      },
-    ],
-    quarantine: [],
-  }
-  await finishRun(db, id, new Date(run.end), {
-    files: 1,
-    rows,
-    bytes: 100 + rows,
-    quarantinedRows: 0,
-    manifest,
-    manifestPath: manifestPath(brandId, date),
-  })
-  return id
-}
 
 const ids: Record<string, string> = {}
 
@@ -94,33 +35,38 @@ beforeAll(async () => {
   })
   await app.ready()
   // 03-20: on time (03:59 local, CET), and a later manual re-run that does not make it late.
-  ids.onTime = await seedRun('brand-a', '2026-03-20', { start: '2026-03-21T01:00:00Z', end: '2026-03-21T02:59:00Z' })
-  ids.rerun = await seedRun('brand-a', '2026-03-20', {
+  ids.onTime = await seedRun(db, 'brand-a', '2026-03-20', {
+    start: '2026-03-21T01:00:00Z',
+    end: '2026-03-21T02:59:00Z',
+  })
+  ids.rerun = await seedRun(db, 'brand-a', '2026-03-20', {
     trigger: 'manual',
     start: '2026-03-23T10:00:00Z',
     end: '2026-03-23T10:01:00Z',
     rows: 7,
   })
   // 03-21: ended at 04:00 local exactly: late.
-  ids.late = await seedRun('brand-a', '2026-03-21', { start: '2026-03-22T01:00:00Z', end: '2026-03-22T03:00:00Z' })
+  ids.late = await seedRun(db, 'brand-a', '2026-03-21', { start: '2026-03-22T01:00:00Z', end: '2026-03-22T03:00:00Z' })
   // 03-22: failed twice.
-  await seedRun('brand-a', '2026-03-22', { start: '2026-03-23T01:00:00Z', end: '2026-03-23T01:01:00Z', error: 'a' })
-  ids.failed = await seedRun('brand-a', '2026-03-22', {
+  await seedRun(db, 'brand-a', '2026-03-22', { start: '2026-03-23T01:00:00Z', end: '2026-03-23T01:01:00Z', error: 'a' })
+  ids.failed = await seedRun(db, 'brand-a', '2026-03-22', {
     start: '2026-03-23T01:05:00Z',
     end: '2026-03-23T01:06:00Z',
     error: 'bucket gone',
   })
-  // 03-23: failed, then a run still under way.
-  await seedRun('brand-a', '2026-03-23', { start: '2026-03-24T01:00:00Z', end: '2026-03-24T01:01:00Z', error: 'x' })
-  ids.running = await seedRun('brand-a', '2026-03-23', { start: '2026-03-24T01:05:00Z' })
+  // 03-23: failed, then a run still under way: started 30 s before the app's clock, within the
+  // minute a run may go without a sign of life (an older one, whose process holds no lock, would be
+  // answered failed as abandoned: export-run-routes.test.ts).
+  await seedRun(db, 'brand-a', '2026-03-23', { start: '2026-03-24T01:00:00Z', end: '2026-03-24T01:01:00Z', error: 'x' })
+  ids.running = await seedRun(db, 'brand-a', '2026-03-23', { start: '2026-03-30T01:29:30Z' })
   // 03-24: failed, then succeeded before the deadline.
-  await seedRun('brand-a', '2026-03-24', { start: '2026-03-25T01:00:00Z', end: '2026-03-25T01:01:00Z', error: 'y' })
-  await seedRun('brand-a', '2026-03-24', { start: '2026-03-25T01:05:00Z', end: '2026-03-25T01:06:00Z' })
+  await seedRun(db, 'brand-a', '2026-03-24', { start: '2026-03-25T01:00:00Z', end: '2026-03-25T01:01:00Z', error: 'y' })
+  await seedRun(db, 'brand-a', '2026-03-24', { start: '2026-03-25T01:05:00Z', end: '2026-03-25T01:06:00Z' })
   // 03-28: ended 02:30 UTC on the 29th, 04:30 summer time: late on the brand's wall clock.
-  await seedRun('brand-a', '2026-03-28', { start: '2026-03-29T02:00:00Z', end: '2026-03-29T02:30:00Z' })
+  await seedRun(db, 'brand-a', '2026-03-28', { start: '2026-03-29T02:00:00Z', end: '2026-03-29T02:30:00Z' })
   // Another brand's runs on the same days stay its own.
-  await seedRun('brand-b', '2026-03-25', { start: '2026-03-26T01:00:00Z', end: '2026-03-26T01:01:00Z' })
-  await seedRun('brand-b', '2026-03-29', { start: '2026-03-30T01:00:00Z', end: '2026-03-30T01:01:00Z', error: 'z' })
+  await seedRun(db, 'brand-b', '2026-03-25', { start: '2026-03-26T01:00:00Z', end: '2026-03-26T01:01:00Z' })
+  await seedRun(db, 'brand-b', '2026-03-29', { start: '2026-03-30T01:00:00Z', end: '2026-03-30T01:01:00Z', error: 'z' })
 })
 
 afterAll(async () => {
@@ -171,7 +117,7 @@ describe('GET /v1/{brandId}/exports/days', () => {
           path: 'brand-a/campaigns/dt=2026-03-20/campaigns.csv.gz',
           rows: 7,
           bytes: 107,
-          sha256: sha,
+          sha256: seededSha256,
         },
       ],
     })
