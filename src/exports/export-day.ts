@@ -10,6 +10,7 @@ import { appendOutboxEvents } from '../outbox/append-outbox-events.ts'
 import type { Destination } from '../storage/destination.ts'
 import type { AnyExportFile } from './export-file.ts'
 import {
+  type ExportRun,
   type ExportTrigger,
   exportCompletedEventType,
   exportLockClass,
@@ -65,9 +66,9 @@ export async function exportDay(options: ExportDayOptions): Promise<ExportDayRes
   return finished
 }
 
-/** A brand-day's export whose run is recorded: its id, and the export itself, still under way. */
+/** A brand-day's export whose run is recorded: the run as recorded, and the export itself, under way. */
 export interface StartedExportDay {
-  runId: string
+  run: ExportRun
   finished: Promise<ExportDayResult>
 }
 
@@ -79,7 +80,7 @@ export async function startExportDay(options: ExportDayOptions): Promise<Started
   const runId = options.runId ?? randomUUID()
   const files = options.files ?? exportFiles
   const now = options.now ?? (() => new Date())
-  await startRun(options.database.db, {
+  const run = await startRun(options.database.db, {
     at: now(),
     id: runId,
     brandId: options.brand.id,
@@ -88,7 +89,7 @@ export async function startExportDay(options: ExportDayOptions): Promise<Started
     destination: options.destination.description,
     filesTotal: files.length,
   })
-  return { runId, finished: runStartedExport({ ...options, files, runId, now }) }
+  return { run, finished: runStartedExport({ ...options, files, runId, now }) }
 }
 
 async function runStartedExport(

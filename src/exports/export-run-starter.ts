@@ -6,14 +6,7 @@ import { FlexError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { Destination } from '../storage/destination.ts'
 import { startExportDay } from './export-day.ts'
-import {
-  dayIsGzipped,
-  type ExportRun,
-  exportLockKey,
-  failAbandonedRuns,
-  findRun,
-  findRunningRun,
-} from './export-runs.ts'
+import { dayIsGzipped, type ExportRun, exportLockKey, failAbandonedRuns, findRunningRun } from './export-runs.ts'
 
 export interface ExportRunStarterOptions {
   database: DatabaseHandle
@@ -61,7 +54,7 @@ export class ExportRunStarter {
       const running = await findRunningRun(db, brand.id, date)
       if (running) throw inProgress(brand.id, date, running.id)
       const gzip = (await dayIsGzipped(db, brand.id, date)) ?? false
-      const { runId, finished } = await startExportDay({
+      const { run, finished } = await startExportDay({
         database,
         destination,
         brand,
@@ -72,6 +65,7 @@ export class ExportRunStarter {
         now: this.#now,
         ...(this.#options.chunkRows === undefined ? {} : { chunkRows: this.#options.chunkRows }),
       })
+      const runId = run.id
       this.#busy.set(key, runId)
       const settled = finished.then(
         (result) => log.info({ brand: brand.id, date, run_id: runId, rows: result.rows }, 'export run done'),
@@ -82,8 +76,8 @@ export class ExportRunStarter {
         this.#running.delete(settled)
         this.#busy.delete(key)
       })
-      const run = await findRun(db, brand.id, runId)
-      if (!run) throw new Error(`export run ${runId} was recorded but cannot be read back`)
+      // The run as recorded, not read back: on the embedded database the export holds the one
+      // connection until it ends, and this answer should not wait for that.
       return run
     } catch (error) {
       if (this.#busy.get(key) === undefined) this.#busy.delete(key)
