@@ -47,6 +47,7 @@ export const pages: Shot[] = [
     name: 'exports-run',
     path: async (page) => (await page.locator('table.runs tbody th a').last().getAttribute('href')) as string,
   },
+  { name: 'ingestion', path: `/console/${brand}/ingestion` },
 ]
 
 async function main(): Promise<void> {

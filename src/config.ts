@@ -91,8 +91,13 @@ const configSchema = z.object({
    * after it. At least 15, more than an attempt's 10 s, so a live worker never loses one mid-attempt.
    */
   FLEX_DELIVERY_LEASE_SECONDS: wholeNumber(15, 600, 30),
-  /** Bearer token a Prometheus scraper sends to GET /metrics of `flex serve`. Unset: /metrics is 404. */
+  /** Bearer token a Prometheus scraper sends to GET /metrics (flex serve, and the FLEX_METRICS_PORT listener). Unset: /metrics is 404. */
   FLEX_METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
+  /** Port on which `flex deliver` and `flex schedule` answer GET /metrics (needs FLEX_METRICS_TOKEN). Unset: no listener. */
+  FLEX_METRICS_PORT: z.preprocess(
+    emptyAsUnset,
+    z.coerce.number(port).int(port).min(0, port).max(65_535, port).optional(),
+  ),
   /** pino level: trace, debug, info, warn, error, fatal or silent. */
   LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(logLevels, expecting(`one of ${logLevels.join(', ')}`)).default('info')),
 })

@@ -4,6 +4,7 @@ import { createApiKey } from '../apikeys/api-key-repository.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { generateDemoData } from '../demo/demo-data.ts'
 import { demoHistoryDays, exportDemoHistory } from '../demo/export-history.ts'
+import { ingestDemoActivity } from '../demo/ingestion-activity.ts'
 import { exportBrands } from '../exports/export-brands.ts'
 import { openDestination } from '../storage/open-destination.ts'
 import { defineCommand, jsonOption, withDatabase } from './command.ts'
@@ -41,6 +42,11 @@ Exit codes as for flex export.`,
       await migrateToLatest(database.db)
       const demo = await generateDemoData(database.db, { today: now.toISOString().slice(0, 10) })
       log.info({ brands: demo.brands }, 'demo data generated')
+      await ingestDemoActivity(
+        database.db,
+        demo.brands.map((brand) => brand.id),
+        now,
+      )
       await exportDemoHistory({ database, destination, brands: demo.brands, now, log })
       log.info({ days: demoHistoryDays }, 'demo export history written')
       const exported = await exportBrands({ database, destination, gzip: values.gzip ?? false, log, startedAt: now })

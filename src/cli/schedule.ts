@@ -4,6 +4,7 @@ import { exitCodes } from '../errors.ts'
 import { NightlyScheduler } from '../exports/nightly-scheduler.ts'
 import { openDestination } from '../storage/open-destination.ts'
 import { defineCommand, withDatabase } from './command.ts'
+import { processMetrics, startMetricsListener } from './metrics-listener.ts'
 
 export const scheduleCommand = defineCommand({
   name: 'schedule',
@@ -20,11 +21,16 @@ is logged as an error naming the brand, day and what went wrong.
 
 On SIGTERM it stops taking new work, lets a running export finish, and exits 0.
 
+With FLEX_METRICS_PORT and FLEX_METRICS_TOKEN set (and without --once), GET /metrics on that port
+answers Prometheus text to that Bearer token: export durations, rows, missed deadlines
+(docs/operations.md).
+
 --once runs a single check and exits (1 if a due day failed): for an external trigger such as
 Cloud Scheduler starting a Cloud Run Job every 15 minutes.
 
 Exit codes: 0 stopped by a signal, or --once found nothing failed; 1 --once and a due day failed;
-2 bad arguments or configuration (a destination that cannot be written, --deadline not after --at).`,
+2 bad arguments or configuration (a destination that cannot be written, --deadline not after --at,
+a metrics port in use or set without a token).`,
   options: {
     dest: { type: 'string' },
     gzip: { type: 'boolean' },
@@ -36,6 +42,7 @@ Exit codes: 0 stopped by a signal, or --once found nothing failed; 1 --once and 
     const { config, log } = context
     const destination = openDestination(values.dest ?? config.FLEX_EXPORT_DEST)
     return withDatabase(context, async (database) => {
+      const metrics = processMetrics(database.db, values.deadline ?? config.FLEX_SCHEDULE_DEADLINE)
       const scheduler = new NightlyScheduler({
         database,
         destination,
@@ -43,6 +50,7 @@ Exit codes: 0 stopped by a signal, or --once found nothing failed; 1 --once and 
         gzip: values.gzip ?? false,
         runAt: values.at ?? config.FLEX_SCHEDULE_AT,
         deadline: values.deadline ?? config.FLEX_SCHEDULE_DEADLINE,
+        metrics: metrics.exports,
       })
       await destination.checkWritable()
       if (values.once) {
@@ -58,6 +66,8 @@ Exit codes: 0 stopped by a signal, or --once found nothing failed; 1 --once and 
           log.error({ err: error }, `schedule tick failed: ${(error as Error).message}`)
         }
       }
+      // Not for --once: a process that ends after one check is never scraped.
+      const listener = await startMetricsListener(metrics, config, log)
       const task = cron.schedule('* * * * *', tick, { name: 'nightly-export', noOverlap: true, timezone: 'UTC' })
       log.info({ destination: destination.description }, 'schedule started; checking every minute')
       void tick()
@@ -66,6 +76,7 @@ Exit codes: 0 stopped by a signal, or --once found nothing failed; 1 --once and 
       await task.stop()
       while (task.isBusy()) await new Promise((resolve) => setTimeout(resolve, 200))
       await task.destroy()
+      await listener?.close()
       return 0
     })
   },

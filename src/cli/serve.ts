@@ -6,6 +6,7 @@ import { openDestination } from '../storage/open-destination.ts'
 import { startDeliveryWorker } from '../webhooks/delivery-worker.ts'
 import { defineCommand, withDatabase } from './command.ts'
 import { deliveryOptions } from './deliver.ts'
+import { processMetrics } from './metrics-listener.ts'
 
 export const serveCommand = defineCommand({
   name: 'serve',
@@ -27,16 +28,20 @@ With FLEX_METRICS_TOKEN set, GET /metrics answers Prometheus text to that Bearer
     return withDatabase(context, async (database) => {
       // Listening for the signals before the port opens, so that none arrives unhandled.
       const signal = Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')])
+      // One registry for the API and, with --deliver, the worker: its /metrics shows both.
+      const metrics = processMetrics(database.db, context.config.FLEX_SCHEDULE_DEADLINE)
       // POST /v1/{brand}/exports/days/{date}/runs exports to the same destination as flex export.
       const exportStarter = new ExportRunStarter({
         database,
         destination: openDestination(context.config.FLEX_EXPORT_DEST),
         chunkRows: context.config.FLEX_EXPORT_CHUNK_ROWS,
         log: context.log,
+        metrics: metrics.exports,
       })
       const app = buildApp({
         exportStarter,
         database,
+        metrics,
         log: context.log,
         webhookAllowNetworks: context.config.FLEX_WEBHOOK_ALLOW_NETWORKS,
         metricsToken: context.config.FLEX_METRICS_TOKEN,
@@ -55,7 +60,9 @@ With FLEX_METRICS_TOKEN set, GET /metrics answers Prometheus text to that Bearer
         }
         throw error
       }
-      const worker = args.values.deliver ? startDeliveryWorker(deliveryOptions(database.db, context)) : undefined
+      const worker = args.values.deliver
+        ? startDeliveryWorker(deliveryOptions(database.db, context, metrics.delivery))
+        : undefined
       const [name] = (await signal) as [string]
       context.log.info({ signal: name }, 'stopping: finishing requests in flight')
       await app.close()

@@ -1,5 +1,7 @@
 import { html } from 'ghtml'
 import type { ExportDay } from '../exports/export-days.ts'
+import type { IngestionSummary } from '../ingest/ingestion-summary.ts'
+import { ingestionOverview } from './ingestion-page.ts'
 import { type ConsoleView, consolePage, consolePath } from './layout.ts'
 
 /** A brand's line of the overview: yesterday's export against the deadline. */
@@ -8,6 +10,8 @@ export interface BrandOverview {
   timezone: string
   deadline: string
   yesterday: ExportDay
+  /** The last 24 hours of ingestion (GET .../ingestion/summary); on a brand's own overview. */
+  ingestion?: IngestionSummary
 }
 
 const statusWords: Record<ExportDay['status'], string> = {
@@ -44,7 +48,8 @@ export function brandOverviewPage(view: ConsoleView, overview: BrandOverview): s
         ${rowsOf(day)} rows.
       </p>
       !${lastRun?.error ? html`<p class="problem">Latest run failed: ${lastRun.error}</p>` : ''}
-    </section>`,
+    </section>
+    !${overview.ingestion ? ingestionOverview(overview.brandId, overview.ingestion) : ''}`,
   })
 }
 

@@ -347,6 +347,31 @@ export interface PublishedEventsTable {
   received_at: ColumnType<Date, Date | string | undefined, never>
 }
 
+/** Records ingested per brand, UTC hour, entity type and outcome (0016). */
+export interface IngestionCountsTable {
+  brand_id: string
+  hour: ColumnType<Date, Date | string, never>
+  entity_type: string
+  outcome: string
+  /** bigint: read as text. */
+  records: ColumnType<string, number | string, number | string>
+}
+
+/** One of the newest rejected records of a brand, in its slot of the brand's ring (0016). */
+export interface IngestionRejectionsTable {
+  brand_id: string
+  slot: number
+  /** The brand's rejections counted from 1 (bigint: read as text). */
+  seq: ColumnType<string, number | string, number | string>
+  entity_type: string
+  record_id: string | null
+  source: 'api' | 'file'
+  /** [{ field, rule, message }], the first few of the record's errors. */
+  errors: ColumnType<unknown, string, string>
+  error_count: number
+  rejected_at: ColumnType<Date, Date | string | undefined, Date | string | undefined>
+}
+
 export interface Database {
   brands: BrandsTable
   customers: CustomersTable
@@ -374,6 +399,8 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable
   webhook_attempts: WebhookAttemptsTable
   published_events: PublishedEventsTable
+  ingestion_counts: IngestionCountsTable
+  ingestion_rejections: IngestionRejectionsTable
 }
 
 export type Brand = Selectable<BrandsTable>

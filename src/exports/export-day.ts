@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts'
 import { appendOutboxEvents } from '../outbox/append-outbox-events.ts'
 import type { Destination } from '../storage/destination.ts'
 import type { AnyExportFile } from './export-file.ts'
+import type { ExportMetrics } from './export-metrics.ts'
 import {
   type ExportRun,
   type ExportTrigger,
@@ -42,6 +43,8 @@ export interface ExportDayOptions {
   trigger?: ExportTrigger
   /** How often a file in progress records its rows so far in the run's row (default 10 s). */
   progressEveryMs?: number
+  /** Where the run's duration and rows are recorded once it is recorded in export_runs; none by default. */
+  metrics?: ExportMetrics | undefined
 }
 
 export interface ExportDayResult {
@@ -80,23 +83,34 @@ export async function startExportDay(options: ExportDayOptions): Promise<Started
   const runId = options.runId ?? randomUUID()
   const files = options.files ?? exportFiles
   const now = options.now ?? (() => new Date())
+  const trigger = options.trigger ?? 'manual'
+  // Measured on the monotonic clock: `now` may be a test's simulated one.
+  const started = performance.now()
   const run = await startRun(options.database.db, {
     at: now(),
     id: runId,
     brandId: options.brand.id,
     date: options.date,
-    trigger: options.trigger ?? 'manual',
+    trigger,
     destination: options.destination.description,
     filesTotal: files.length,
   })
-  return { run, finished: runStartedExport({ ...options, files, runId, now }) }
+  return { run, finished: runStartedExport({ ...options, files, runId, now, trigger, started }) }
 }
 
 async function runStartedExport(
-  options: ExportDayOptions & { runId: string; now: () => Date; files: readonly AnyExportFile[] },
+  options: ExportDayOptions & {
+    runId: string
+    now: () => Date
+    files: readonly AnyExportFile[]
+    trigger: ExportTrigger
+    /** performance.now() when the run started, for its duration in the metrics. */
+    started: number
+  },
 ): Promise<ExportDayResult> {
-  const { runId, now } = options
+  const { runId, now, trigger } = options
   const { db } = options.database
+  const seconds = () => (performance.now() - options.started) / 1_000
   try {
     const result = await exportLockedDay(options)
     // The run's success and its EXPORTS.DAILY.COMPLETED event are one fact: one transaction. The
@@ -115,9 +129,12 @@ async function runStartedExport(
         { eventType: exportCompletedEventType, entityType: 'export_runs', entityId: runId },
       ])
     })
+    options.metrics?.runEnded(trigger, 'succeeded', seconds())
+    for (const file of result.manifest.files) options.metrics?.fileExported(file.file_type, file.rows)
     return result
   } catch (error) {
     await finishRun(db, runId, now(), { error: (error as Error).message })
+    options.metrics?.runEnded(trigger, 'failed', seconds())
     throw error
   }
 }

@@ -6,6 +6,7 @@ import { FlexError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { Destination } from '../storage/destination.ts'
 import { startExportDay } from './export-day.ts'
+import type { ExportMetrics } from './export-metrics.ts'
 import { dayIsGzipped, type ExportRun, exportLockKey, failAbandonedRuns, findRunningRun } from './export-runs.ts'
 
 export interface ExportRunStarterOptions {
@@ -14,6 +15,8 @@ export interface ExportRunStarterOptions {
   destination: Destination
   chunkRows?: number
   log: Logger
+  /** Where the runs' durations and rows are recorded (flex serve's /metrics); none by default. */
+  metrics?: ExportMetrics | undefined
   /** The clock for the runs' times and for which days have ended; tests fix it. */
   now?: () => Date
 }
@@ -63,6 +66,7 @@ export class ExportRunStarter {
         log,
         trigger: 'manual',
         now: this.#now,
+        metrics: this.#options.metrics,
         ...(this.#options.chunkRows === undefined ? {} : { chunkRows: this.#options.chunkRows }),
       })
       const runId = run.id

@@ -7,6 +7,7 @@ import { FlexError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { Destination } from '../storage/destination.ts'
 import { exportDay } from './export-day.ts'
+import type { ExportMetrics } from './export-metrics.ts'
 import { failAbandonedRuns } from './export-runs.ts'
 
 export interface NightlySchedulerOptions {
@@ -25,6 +26,8 @@ export interface NightlySchedulerOptions {
    * system clock). A clock, not a Date: a run's end is read when it ends, so its duration is real.
    */
   clock?: () => Date
+  /** Where runs and missed deadlines are recorded (flex schedule's /metrics); none by default. */
+  metrics?: ExportMetrics | undefined
 }
 
 export type BrandAction =
@@ -103,6 +106,7 @@ export class NightlyScheduler {
       const key = `${brand.id}/${date}`
       if (!this.#reportedLate.has(key)) {
         this.#reportedLate.add(key)
+        this.#options.metrics?.deadlineMissed()
         log.error(
           { brand: brand.id, date, destination: destination.description, state: action.action },
           `export of brand ${brand.id} for ${date} is not complete by its ${this.#options.deadline ?? '04:00'} ${brand.timezone} deadline: no manifest in ${destination.description} (${action.action === 'failed' ? action.error : action.action})`,
@@ -127,6 +131,7 @@ export class NightlyScheduler {
         log: this.#options.log,
         trigger: 'schedule',
         now: this.#clock,
+        metrics: this.#options.metrics,
       })
       return { brand: brand.id, date, action: 'exported', rows: result.rows }
     } catch (error) {

@@ -32,7 +32,7 @@ export interface AppOptions {
   webhookAllowNetworks?: readonly string[]
   /** FLEX_METRICS_TOKEN: GET /metrics answers a scraper presenting it; unset, /metrics is 404. */
   metricsToken?: string | undefined
-  /** Where request durations are recorded; by default a registry of this app's own. */
+  /** Where request durations and ingested records are counted; by default a registry of this app's own. */
   metrics?: PlatformMetrics
   /** Brand-local HH:MM by which yesterday's export must be complete (FLEX_SCHEDULE_DEADLINE, default 04:00). */
   scheduleDeadline?: string
@@ -101,10 +101,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     throw new FlexError('NOT_FOUND', `no route ${request.method} ${request.url}; GET /openapi.json lists the routes`)
   })
 
-  addMetricsRoute(app, {
-    metrics: options.metrics ?? createPlatformMetrics(() => readPlatformState(database.db)),
-    token: options.metricsToken,
-  })
+  const deadline = options.scheduleDeadline ?? '04:00'
+  const metrics = options.metrics ?? createPlatformMetrics(() => readPlatformState(database.db, { deadline }))
+  addMetricsRoute(app, { metrics, token: options.metricsToken })
 
   const openApi = openApiDocument()
   app.get('/openapi.json', async () => openApi)
@@ -142,6 +141,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
           type === 'webhooks' ||
           type === 'events' ||
           type === 'exports' ||
+          type === 'ingestion' ||
           (entityTypes as readonly string[]).includes(type ?? '')
         if (type !== undefined && type !== '' && !known) {
           throw new FlexError('NOT_FOUND', `unknown entity type "${type}"; use one of ${entityTypes.join(', ')}`)
@@ -151,12 +151,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
           `no route ${request.method} ${request.url}; GET /openapi.json lists the routes`,
         )
       })
-      await v1.register(ingestionRoutes, { database, maxRecords: options.maxRecords ?? defaultMaxRecords })
+      await v1.register(ingestionRoutes, {
+        database,
+        maxRecords: options.maxRecords ?? defaultMaxRecords,
+        metrics: metrics.ingest,
+        now: options.now ?? (() => new Date()),
+      })
       await v1.register(webhookRoutes, { database, allowedNetworks, sender: webhookSender })
       await v1.register(eventRoutes, { database })
       await v1.register(exportRoutes, {
         database,
-        deadline: options.scheduleDeadline ?? '04:00',
+        deadline,
         now: options.now ?? (() => new Date()),
         starter: options.exportStarter,
       })

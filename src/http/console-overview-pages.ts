@@ -7,6 +7,7 @@ import type { DatabaseHandle } from '../db/connect.ts'
 import type { Brand } from '../db/database.ts'
 import { exportDays } from '../exports/export-days.ts'
 import { parseClockTime } from '../exports/nightly-scheduler.ts'
+import { ingestionSummary } from '../ingest/ingestion-summary.ts'
 import { sendPage } from './console-reply.ts'
 
 export interface OverviewOptions {
@@ -18,7 +19,8 @@ export interface OverviewOptions {
 
 /**
  * The overview: GET /console (an operator's: every brand; a brand key goes to its brand's) and
- * GET /console/:brandId. What it shows is what GET /v1/{brandId}/exports/days answers for yesterday.
+ * GET /console/:brandId. What it shows is what GET /v1/{brandId}/exports/days answers for yesterday,
+ * and on a brand's own overview what GET /v1/{brandId}/ingestion/summary answers.
  */
 export const consoleOverviewPages: FastifyPluginAsync<OverviewOptions> = async (app, options) => {
   const { db } = options.database
@@ -40,7 +42,10 @@ export const consoleOverviewPages: FastifyPluginAsync<OverviewOptions> = async (
   })
 
   app.get<{ Params: { brandId: string } }>('/:brandId', async (request, reply) => {
-    const overview = await overviewOf(await getBrand(db, request.params.brandId))
-    return sendPage(reply, brandOverviewPage(request.consoleView, overview))
+    const [overview, ingestion] = await Promise.all([
+      getBrand(db, request.params.brandId).then(overviewOf),
+      ingestionSummary(db, request.params.brandId, options.now()),
+    ])
+    return sendPage(reply, brandOverviewPage(request.consoleView, { ...overview, ingestion }))
   })
 }

@@ -18,6 +18,7 @@ import { FlexError } from '../errors.ts'
 import type { ExportRunStarter } from '../exports/export-run-starter.ts'
 import { authorizeBrand } from './api-key-auth.ts'
 import { consoleExportsPages } from './console-exports-pages.ts'
+import { consoleIngestionPages } from './console-ingestion-pages.ts'
 import { consoleOverviewPages, type OverviewOptions } from './console-overview-pages.ts'
 import { sendPage } from './console-reply.ts'
 
@@ -171,6 +172,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
       now,
       starter: options.exportStarter,
     })
+    await signedIn.register(consoleIngestionPages, { database, now })
   })
 
   async function visibleBrands(session: ConsoleSession): Promise<string[]> {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { z } from 'zod'
 import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
 import { contentHash } from '../ingest/content-hash.ts'
@@ -6,12 +7,17 @@ import { deleteCustomer } from '../ingest/delete-customer.ts'
 import { entities } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
 import { externalIdPattern } from '../ingest/fields.ts'
+import type { IngestMetrics } from '../ingest/ingest-metrics.ts'
 import { ingestBatch } from '../ingest/ingest-records.ts'
+import { tallyOutcomes } from '../ingest/ingestion-counts.ts'
+import { type IngestionSummary, ingestionSummary } from '../ingest/ingestion-summary.ts'
 import { readEntity } from '../ingest/read-entity.ts'
 import { parseRecordJson } from '../ingest/record-json.ts'
-import { type OutcomeName, recordOutcomes } from '../ingest/record-outcome.ts'
 import { waitingReferences } from '../ingest/reference-status.ts'
+import { type LoggedRejection, rejectionPage } from '../ingest/rejection-log.ts'
+import { parseRejectionPageQuery } from '../ingest/rejection-page-request.ts'
 import { idempotencyKeyPattern } from './limits.ts'
+import type { ingestionSummaryResponse, rejectionsPage } from './response-schemas.ts'
 
 /** The media types a POST of records may have; the first two are the documented ones. */
 const recordMediaTypes = ['application/json', 'application/x-ndjson', 'application/jsonl']
@@ -20,6 +26,10 @@ export interface IngestionRoutesOptions {
   database: DatabaseHandle
   /** Records accepted in one request. */
   maxRecords: number
+  /** Where the records' outcomes are counted (GET /metrics). */
+  metrics?: IngestMetrics | undefined
+  /** The current instant (the summary's last 24 hours); tests fix it. */
+  now: () => Date
 }
 
 interface BrandParams {
@@ -35,11 +45,13 @@ interface EntityParams extends BrandParams {
  *   POST   /:brandId/:entity        JSON array or NDJSON of records -> one outcome per record
  *   GET    /:brandId/:entity/:id    the stored entity and the state of each of its references
  *   GET    /:brandId/waiting-references
+ *   GET    /:brandId/ingestion/summary      records by entity type and outcome over 24 h, what waits
+ *   GET    /:brandId/ingestion/rejections   the brand's rejection log, newest first, keyset paged
  *   DELETE /:brandId/customers/:id  erase a customer's personal data
  * One route per entity type, so an unknown type is an unknown route.
  */
 export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async (app, options) => {
-  const { database, maxRecords } = options
+  const { database, maxRecords, metrics } = options
 
   // Encapsulated in this plugin: bodies are kept as text (request signatures cover the raw
   // bytes) and parsed into records by the route, after the signature is checked. Only the record
@@ -86,6 +98,23 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
     return { waiting: waiting.map(({ brand_id: _brand, ...rest }) => rest) }
   })
 
+  app.get<{ Params: BrandParams }>('/:brandId/ingestion/summary', async (request) =>
+    ingestionSummaryAnswer(await ingestionSummary(database.db, request.params.brandId, options.now())),
+  )
+
+  app.get<{ Params: BrandParams; Querystring: Record<string, unknown> }>(
+    '/:brandId/ingestion/rejections',
+    async (request) => {
+      const query = parseRejectionPageQuery(request.query)
+      const page = await rejectionPage(database.db, request.params.brandId, query)
+      const answer: z.input<typeof rejectionsPage> = {
+        rejections: page.rejections.map(rejectionAnswer),
+        page: { size: query.size, startId: query.startId ?? null, lastId: page.lastId },
+      }
+      return answer
+    },
+  )
+
   app.delete<{ Params: EntityParams }>('/:brandId/customers/:id', async (request) => {
     const id = entityId('customers', request.params)
     const outcome = await deleteCustomer(database.db, request.params.brandId, id)
@@ -111,15 +140,28 @@ export const ingestionRoutes: FastifyPluginAsync<IngestionRoutesOptions> = async
     }
     const key = idempotencyKey(request)
     const idempotency = key === undefined ? undefined : { key, requestHash: contentHash({ type, body }) }
-    const batch = await ingestBatch(database.db, request.params.brandId, entities[type], body, idempotency)
+    const batch = await ingestBatch(database.db, request.params.brandId, entities[type], body, idempotency, metrics)
     const results = batch.outcomes
     if (batch.replayed) reply.header('idempotent-replayed', 'true')
-    const summary = Object.fromEntries(recordOutcomes.map((o) => [o, 0])) as Record<OutcomeName, number>
-    for (const result of results) summary[result.outcome]++
+    const summary = tallyOutcomes(results)
     // 200: all stored; 207: some stored, some rejected; 422: none stored.
     const status = summary.rejected === 0 ? 200 : summary.rejected === results.length ? 422 : 207
     return reply.status(status).send({ summary, results })
   }
+}
+
+/** The summary as GET .../ingestion/summary answers it (instants as ISO text). */
+function ingestionSummaryAnswer(summary: IngestionSummary): z.input<typeof ingestionSummaryResponse> {
+  return {
+    from: summary.from.toISOString(),
+    to: summary.to.toISOString(),
+    counts: summary.counts,
+    waiting: summary.waiting.map((w) => ({ ...w, oldest_since: w.oldest_since.toISOString() })),
+  }
+}
+
+function rejectionAnswer(rejection: LoggedRejection): z.input<typeof rejectionsPage>['rejections'][number] {
+  return { ...rejection, rejected_at: rejection.rejected_at.toISOString() }
 }
 
 /**

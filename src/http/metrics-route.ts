@@ -18,7 +18,7 @@ export const unmatchedRoute = 'unmatched'
  * requests of every route plugin registered after it.
  */
 export function addMetricsRoute(app: FastifyInstance, options: MetricsRouteOptions): void {
-  const { metrics, token } = options
+  const { metrics } = options
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequestDuration.observe(
       {
@@ -29,6 +29,16 @@ export function addMetricsRoute(app: FastifyInstance, options: MetricsRouteOptio
       reply.elapsedTime / 1_000,
     )
   })
+  serveMetrics(app, options)
+}
+
+/**
+ * GET /metrics: the registry's text to a scraper presenting the token (401 otherwise); not served
+ * at all without a token. flex serve's app and the metrics listener of flex deliver and flex
+ * schedule (metrics-server.ts) answer it alike.
+ */
+export function serveMetrics(app: FastifyInstance, options: MetricsRouteOptions): void {
+  const { metrics, token } = options
   if (token === undefined) return
   const expected = digest(token)
   app.get('/metrics', async (request, reply) => {

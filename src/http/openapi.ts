@@ -4,6 +4,7 @@ import { entitySchemas } from '../ingest/entities/index.ts'
 import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
 import { externalIdPattern } from '../ingest/fields.ts'
 import { requiredAsParsed } from '../ingest/published-schemas.ts'
+import { rejectionPageSizes } from '../ingest/rejection-page-request.ts'
 import { eventPageSizes } from '../webhooks/delivery-history.ts'
 import { publishableEventTypes } from '../webhooks/event-catalogue.ts'
 import { maxDataDepth, maxEventsPerRequest } from '../webhooks/publish-request.ts'
@@ -18,9 +19,11 @@ import {
   exportDaysResponse,
   exportRunResponse,
   healthResponse,
+  ingestionSummaryResponse,
   postResponse,
   publishResponse,
   recordOutcome,
+  rejectionsPage,
   rotatedSecretResponse,
   waitingReferencesResponse,
   webhookEventResponse,
@@ -80,6 +83,8 @@ export function openApiDocument(): Record<string, unknown> {
     RecordOutcome: jsonSchema(recordOutcome, 'output'),
     PostResponse: jsonSchema(postResponse, 'output'),
     WaitingReferences: jsonSchema(waitingReferencesResponse, 'output'),
+    IngestionSummary: jsonSchema(ingestionSummaryResponse, 'output'),
+    RejectionsPage: jsonSchema(rejectionsPage, 'output'),
     DeleteResponse: jsonSchema(deleteResponse, 'output'),
     Health: jsonSchema(healthResponse, 'output'),
     WebhookRequest: webhookRequestSchema,
@@ -135,6 +140,43 @@ export function openApiDocument(): Record<string, unknown> {
         security,
         parameters: [brandId],
         responses: { '200': ok('The waiting references', 'WaitingReferences'), ...v1Errors },
+      },
+    },
+    '/v1/{brandId}/ingestion/summary': {
+      get: {
+        summary:
+          'Records ingested over the last 24 hours (the current UTC hour and the 23 before it) by entity type and outcome, from the API and from files, and the references still waiting with the oldest',
+        security,
+        parameters: [brandId],
+        responses: { '200': ok('The summary', 'IngestionSummary'), ...v1Errors },
+      },
+    },
+    '/v1/{brandId}/ingestion/rejections': {
+      get: {
+        summary:
+          "The brand's recently rejected records, newest first, each with its id and every error's field, rule and message (never its content); pass page.lastId as startId for the next page",
+        security,
+        parameters: [
+          brandId,
+          query(
+            'size',
+            { type: 'integer', minimum: 1, maximum: rejectionPageSizes.max, default: rejectionPageSizes.default },
+            'The page size',
+          ),
+          query(
+            'startId',
+            { type: 'integer', minimum: 1 },
+            'The page holds rejections older than this one (page.lastId)',
+          ),
+          query('entity', { type: 'string', enum: [...entityTypes] }, 'Only rejected records of this entity type'),
+        ],
+        responses: {
+          '200': ok('A page of rejections', 'RejectionsPage'),
+          ...v1Errors,
+          '422': error(
+            `A query parameter breaks its rule (size 1 to ${rejectionPageSizes.max}, startId a whole number from 1, entity an entity type, no others); validations names it`,
+          ),
+        },
       },
     },
   }

@@ -1,6 +1,10 @@
 import { z } from 'zod'
 import { exportDayStatuses } from '../exports/export-days.ts'
-import { type OutcomeName, recordOutcomes, storedOutcomes } from '../ingest/record-outcome.ts'
+import { entityTypes } from '../ingest/entity-types.ts'
+import { countsKeptDays } from '../ingest/ingestion-counts.ts'
+import { type OutcomeName, recordOutcomes, rejectionRules, storedOutcomes } from '../ingest/record-outcome.ts'
+import { rejectionLogSize, rejectionSources } from '../ingest/rejection-log.ts'
+import { rejectionPageSizes } from '../ingest/rejection-page-request.ts'
 import { storedEntityResponse } from '../ingest/stored-entity-schemas.ts'
 
 // What the API answers, as zod schemas: openapi.ts publishes them as JSON Schema, and the tests
@@ -39,17 +43,86 @@ export const postResponse = z.strictObject({
   results: z.array(recordOutcome).meta({ description: 'One outcome per record, in request order' }),
 })
 
+const waitingReferences = z.array(
+  z.strictObject({
+    source_type: z.string().meta({ description: 'The referring entity type' }),
+    target_type: z.string().meta({ description: 'The referenced entity type' }),
+    waiting: z.int().meta({ description: 'How many references wait' }),
+    oldest_since: utcInstant('When the oldest of them started waiting'),
+    oldest_age_seconds: z.int().meta({ description: 'Seconds since then' }),
+  }),
+)
+
 /** GET /v1/{brandId}/waiting-references */
-export const waitingReferencesResponse = z.strictObject({
-  waiting: z.array(
-    z.strictObject({
-      source_type: z.string().meta({ description: 'The referring entity type' }),
-      target_type: z.string().meta({ description: 'The referenced entity type' }),
-      waiting: z.int().meta({ description: 'How many references wait' }),
-      oldest_since: utcInstant('When the oldest of them started waiting'),
-      oldest_age_seconds: z.int().meta({ description: 'Seconds since then' }),
+export const waitingReferencesResponse = z.strictObject({ waiting: waitingReferences })
+
+const outcomeCount = (outcome: string) =>
+  z
+    .int()
+    .min(0)
+    .meta({ description: `Records ${outcome}` })
+
+/** GET /v1/{brandId}/ingestion/summary */
+export const ingestionSummaryResponse = z.strictObject({
+  from: utcInstant('The start of the first hour counted: the current UTC hour and the 23 before it are'),
+  to: utcInstant('When the summary was made'),
+  counts: z
+    .array(
+      z.strictObject({
+        entity_type: z.enum(entityTypes),
+        created: outcomeCount('created'),
+        updated: outcomeCount('updated'),
+        unchanged: outcomeCount('sent again unchanged'),
+        stale: outcomeCount('older than the stored version, and ignored'),
+        rejected: outcomeCount('rejected (see GET .../ingestion/rejections)'),
+      }),
+    )
+    .meta({
+      description: `Records ingested over the API and from files by entity type (every type, always) and outcome, counted per UTC hour (kept ${countsKeptDays} days)`,
     }),
-  ),
+  waiting: waitingReferences.meta({
+    description: 'References still waiting for their entity, by referring and referenced type, with the oldest',
+  }),
+})
+
+/** GET /v1/{brandId}/ingestion/rejections */
+export const rejectionsPage = z.strictObject({
+  rejections: z
+    .array(
+      z.strictObject({
+        id: z.int().min(1).meta({ description: "The brand's count of rejections at this one: newer ones are larger" }),
+        entity_type: z.enum(entityTypes),
+        record_id: z
+          .string()
+          .nullable()
+          .meta({ description: 'The id the record sent (its first 200 characters), null when it had none' }),
+        source: z.enum(rejectionSources).meta({ description: 'api: POST /v1/{brandId}/{entity}; file: flex ingest' }),
+        rejected_at: utcInstant('When it was rejected'),
+        errors: z
+          .array(
+            z.strictObject({
+              field: z.string().meta({ description: 'The field, as a path such as items.0.quantity' }),
+              rule: z.enum(rejectionRules).meta({ description: 'The rule it broke (docs/ingestion.md, "Rejections")' }),
+              message: z.string().meta({ description: 'The rule in words, as the POST answered it' }),
+            }),
+          )
+          .meta({ description: "The record's first 10 errors" }),
+        error_count: z.int().min(1).meta({ description: 'How many errors the record had' }),
+      }),
+    )
+    .meta({
+      description: `Newest first; the log keeps the newest ${rejectionLogSize} rejected records of the brand (their id and errors, never their content)`,
+    }),
+  page: z.strictObject({
+    size: z.int().meta({
+      description: `The page size asked for (default ${rejectionPageSizes.default}, at most ${rejectionPageSizes.max})`,
+    }),
+    startId: z.int().nullable().meta({ description: 'The startId asked for: this page holds older rejections' }),
+    lastId: z
+      .int()
+      .nullable()
+      .meta({ description: 'Pass it as startId for the next (older) page; null on the last page' }),
+  }),
 })
 
 /** DELETE /v1/{brandId}/customers/{id} */

@@ -34,16 +34,27 @@ export function text(maxLength: number) {
       // Characters as JSON Schema's maxLength and PostgreSQL count them: code points, so a 4-byte
       // character (two UTF-16 units) counts once. Only a string longer in units can be too long.
       if (value.length > maxLength && codePoints(value) > maxLength) {
-        context.addIssue({ code: 'custom', input: value, message: `must have at most ${maxLength} characters` })
+        context.addIssue({
+          code: 'custom',
+          input: value,
+          message: `must have at most ${maxLength} characters`,
+          params: { rule: 'maximum' },
+        })
       }
       if (controlCharacters.test(value)) {
-        context.addIssue({ code: 'custom', input: value, message: 'must not contain control characters' })
+        context.addIssue({
+          code: 'custom',
+          input: value,
+          message: 'must not contain control characters',
+          params: { rule: 'control_characters' },
+        })
       } else if (!value.isWellFormed()) {
         context.addIssue({
           code: 'custom',
           input: value,
           message:
             'must be well-formed Unicode: a lone UTF-16 surrogate (such as \\ud800 without its pair) cannot be stored',
+          params: { rule: 'unicode' },
         })
       }
     })
@@ -183,6 +194,7 @@ export const attributes = z
           path: ['__proto__'],
           input: value,
           message: 'the key __proto__ cannot be stored (JavaScript reserves it); rename it',
+          params: { rule: 'reserved_key' },
         })
       }
       return value
@@ -192,7 +204,10 @@ export const attributes = z
         issue.code === 'invalid_key' ? `the key ${issue.issues.map((i) => i.message).join('; ')}` : undefined,
     }),
   )
-  .refine((value) => Object.keys(value).length <= 100, 'at most 100 attributes')
+  .refine((value) => Object.keys(value).length <= 100, {
+    message: 'at most 100 attributes',
+    params: { rule: 'maximum' },
+  })
   .transform((value) => Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))
 
 /** The source system's modification time: an older update than the stored one is ignored as stale. */

@@ -7,8 +7,10 @@ import { parse } from 'csv-parse'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
 import type { EntityDefinition } from './entity-definition.ts'
+import { countIngestedRecords, type IngestMetrics } from './ingest-metrics.ts'
 import { type PreparedBatch, prepareBatch } from './prepare-batch.ts'
 import { parseRecordJson } from './record-json.ts'
+import type { RuleBreach } from './record-outcome.ts'
 import { storeBatch } from './store-batch.ts'
 
 export interface FileIngestSummary {
@@ -30,6 +32,8 @@ export interface IngestFileOptions {
   rejectsPath: string
   batchSize?: number
   onProgress?: (summary: FileIngestSummary) => void
+  /** Where each stored batch's outcomes are counted (unreadable lines as rejected); none by default. */
+  metrics?: IngestMetrics | undefined
 }
 
 // CSV cells that hold JSON (nested or free-form data) and cells that hold booleans.
@@ -39,7 +43,8 @@ const booleanColumns = new Set(['email_consent', 'sms_consent'])
 /**
  * Streams a CSV (header row, one record per row) or NDJSON file, optionally gzipped, into the
  * ingestion engine (prepareBatch, storeBatch) in batches. A line that cannot be read or fails
- * validation goes to the rejects file with its line number and reasons; the rest are stored.
+ * validation goes to the rejects file with its line number and reasons (and to the brand's
+ * rejection log, without the line number); the rest are stored.
  * Memory holds two batches: one being stored, the next being prepared.
  */
 export async function ingestFile(options: IngestFileOptions): Promise<FileIngestSummary> {
@@ -61,9 +66,17 @@ export async function ingestFile(options: IngestFileOptions): Promise<FileIngest
   const batchSize = options.batchSize ?? 5_000
   // Unreadable lines wait in the batch too, so the rejects file lists lines in file order.
   const store = async (items: ReadItem[], readable: { line: number }[], prepared: PreparedBatch) => {
-    const { outcomes } = await storeBatch(options.db, options.brandId, prepared)
+    const unreadable = items.flatMap((item) =>
+      'error' in item ? [{ line: item.line, errors: [unreadableLine(item.error)] }] : [],
+    )
+    const { outcomes } = await storeBatch(options.db, options.brandId, prepared, { source: 'file', unreadable })
     const errors = new Map<number, { field: string; message: string }[]>()
-    for (const item of items) if ('error' in item) errors.set(item.line, [{ field: '(line)', message: item.error }])
+    countIngestedRecords(options.metrics, options.entity.type, outcomes, items.length - readable.length)
+    for (const item of unreadable)
+      errors.set(
+        item.line,
+        item.errors.map(({ field, message }) => ({ field, message })),
+      )
     for (const outcome of outcomes) {
       const line = (readable[outcome.index] as { line: number }).line
       if (outcome.outcome === 'rejected') errors.set(line, outcome.errors)
@@ -114,6 +127,11 @@ export async function ingestFile(options: IngestFileOptions): Promise<FileIngest
 }
 
 type ReadItem = { line: number; record: unknown } | { line: number; error: string }
+
+/** A line that is no record (malformed JSON or CSV, a cell that cannot be read): its one error. */
+function unreadableLine(message: string): RuleBreach {
+  return { field: '(line)', rule: 'unreadable', message }
+}
 
 function open(path: string): Readable {
   const file = createReadStream(path)

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
 import type { EntityDefinition } from './entity-definition.ts'
 import type { Idempotency } from './idempotency.ts'
+import { countIngestedRecords, type IngestMetrics } from './ingest-metrics.ts'
 import { prepareBatch } from './prepare-batch.ts'
 import type { RecordOutcome } from './record-outcome.ts'
 import { storeBatch } from './store-batch.ts'
@@ -16,7 +17,8 @@ import { storeBatch } from './store-batch.ts'
  *   the outcome does not depend on arrival order.
  * References to entities that have not arrived are recorded and wait; arriving entities resolve
  * the references waiting for them. Every created or updated record adds a change event to the
- * outbox. Ingests of one brand take turns under an advisory lock, so two concurrent, overlapping
+ * outbox. The outcomes are added to the brand's hourly counts and its rejected records to its
+ * rejection log (ingestion-counts.ts, rejection-log.ts). Ingests of one brand take turns under an advisory lock, so two concurrent, overlapping
  * ingests cannot interleave their checks and writes.
  */
 export async function ingestRecords(
@@ -29,9 +31,11 @@ export async function ingestRecords(
 }
 
 /**
- * ingestRecords, optionally under an idempotency key: the first batch with a key stores its
+ * ingestRecords (the API's records: the rejection log names them so), optionally under an
+ * idempotency key: the first batch with a key stores its
  * outcomes in the same transaction; a later one with the same key and request gets them back
  * (replayed) without ingesting again, even while the first is still running (it waits for it).
+ * With `metrics`, the outcomes of a batch ingested (not replayed) are counted once it committed.
  */
 export async function ingestBatch(
   db: Kysely<Database>,
@@ -39,6 +43,9 @@ export async function ingestBatch(
   entity: EntityDefinition,
   input: readonly unknown[],
   idempotency?: Idempotency,
+  metrics?: IngestMetrics,
 ): Promise<{ outcomes: RecordOutcome[]; replayed: boolean }> {
-  return storeBatch(db, brandId, await prepareBatch(entity, input), idempotency)
+  const batch = await storeBatch(db, brandId, await prepareBatch(entity, input), { source: 'api', idempotency })
+  if (!batch.replayed) countIngestedRecords(metrics, entity.type, batch.outcomes)
+  return batch
 }

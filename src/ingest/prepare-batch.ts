@@ -1,14 +1,14 @@
 import { recordContentHash } from './content-hash.ts'
 import type { EntityDefinition } from './entity-definition.ts'
-import { type RecordOutcome, storableText } from './record-outcome.ts'
-import { rejectionMessage } from './rejection-message.ts'
+import { type Rejection, storableText } from './record-outcome.ts'
+import { rejectionMessage, rejectionRule } from './rejection-message.ts'
 import { type SourceTime, sourceTime } from './source-time.ts'
 
 /** A batch validated and serialized, ready to store: everything that needs no database. */
 export interface PreparedBatch {
   readonly entity: EntityDefinition
   /** Records rejected by validation or as repeats in the batch. */
-  readonly rejected: RecordOutcome[]
+  readonly rejected: Rejection[]
   readonly records: PreparedRecord[]
   /** The row's columns, in the order of every `row` below, and likewise for child rows. */
   readonly columns: string[]
@@ -38,7 +38,7 @@ const recordsPerSlice = 50
  * not wait that long for each of its query results to be read.
  */
 export async function prepareBatch(entity: EntityDefinition, input: readonly unknown[]): Promise<PreparedBatch> {
-  const rejected: RecordOutcome[] = []
+  const rejected: Rejection[] = []
   const records: PreparedRecord[] = []
   let columns: string[] | undefined
   let childColumns: string[] | undefined
@@ -46,17 +46,21 @@ export async function prepareBatch(entity: EntityDefinition, input: readonly unk
   for (let index = 0; index < input.length; index++) {
     if (index > 0 && index % recordsPerSlice === 0) await new Promise(setImmediate)
     const raw = input[index]
-    const parsed = entity.schema.safeParse(raw, { error: rejectionMessage })
+    // reportInput: the rule of a type issue depends on whether there was a value (rejectionRule).
+    const parsed = entity.schema.safeParse(raw, { error: rejectionMessage, reportInput: true })
     if (!parsed.success) {
       const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : undefined
       rejected.push({
         index,
         ...(id === undefined ? {} : { id: storableText(id) }),
-        outcome: 'rejected',
         errors: parsed.error.issues.flatMap((issue) =>
           // One error per unknown field, so that each names its field.
           (issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path]).map(
-            (path) => ({ field: storableText(path.join('.')) || '(record)', message: storableText(issue.message) }),
+            (path) => ({
+              field: storableText(path.join('.')) || '(record)',
+              rule: rejectionRule(issue),
+              message: storableText(issue.message),
+            }),
           ),
         ),
       })
@@ -67,8 +71,7 @@ export async function prepareBatch(entity: EntityDefinition, input: readonly unk
       rejected.push({
         index,
         id: record.id,
-        outcome: 'rejected',
-        errors: [{ field: 'id', message: 'duplicate id in this batch; send each record once' }],
+        errors: [{ field: 'id', rule: 'duplicate_id', message: 'duplicate id in this batch; send each record once' }],
       })
       continue
     }

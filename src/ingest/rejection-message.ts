@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import { kindOf } from './fields.ts'
+import { type RejectionRule, rejectionRules } from './record-outcome.ts'
 
 // Every rejection names the field and what was expected: the type, the format or the limit.
 // Messages the field rules give themselves (fields.ts, the entity schemas) come first; this map
@@ -63,4 +64,38 @@ function describeUnion(errors: readonly (readonly z.core.$ZodIssue[])[]): string
     options.flatMap((issue) => (issue.code === 'invalid_type' ? [typeNames[issue.expected] ?? issue.expected] : [])),
   )
   return expected.length > 0 ? expected.join(' or ') : 'another value'
+}
+
+/**
+ * The rule an issue names, for the rejection log. Needs the issue's input (safeParse with
+ * reportInput) to tell a missing field from a wrong one. Custom checks name their rule in
+ * `params.rule` (fields.ts).
+ */
+export function rejectionRule(issue: z.core.$ZodIssue): RejectionRule {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? 'required' : 'type'
+    case 'invalid_union':
+      return 'type'
+    case 'invalid_value':
+      return issue.input === undefined ? 'required' : 'allowed_values'
+    case 'invalid_format':
+      return 'format'
+    case 'too_small':
+      return 'minimum'
+    case 'too_big':
+      return 'maximum'
+    case 'unrecognized_keys':
+      return 'unknown_field'
+    case 'invalid_key': {
+      const [first] = issue.issues
+      return first ? rejectionRule(first) : 'invalid'
+    }
+    case 'custom': {
+      const rule: unknown = issue.params?.rule
+      return rejectionRules.includes(rule as RejectionRule) ? (rule as RejectionRule) : 'invalid'
+    }
+    default:
+      return 'invalid'
+  }
 }

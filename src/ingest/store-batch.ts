@@ -5,31 +5,48 @@ import { type AnyTransaction, deleteEach, eachRow, insertRows, jsonArray } from 
 import { lockBrandForIngest } from './brand-lock.ts'
 import { deletedContentHash } from './content-hash.ts'
 import { earlierOutcomes, type Idempotency, rememberOutcomes } from './idempotency.ts'
+import { countOutcomes, tallyOutcomes } from './ingestion-counts.ts'
 import type { PreparedBatch, PreparedRecord } from './prepare-batch.ts'
-import { type RecordOutcome, type StoredOutcome, storableText } from './record-outcome.ts'
+import {
+  type RecordOutcome,
+  type Rejection,
+  rejectedOutcome,
+  type StoredOutcome,
+  storableText,
+} from './record-outcome.ts'
+import { logRejections, type RejectedRecord, type RejectionSource } from './rejection-log.ts'
 import { compareSourceTimes } from './source-time.ts'
+
+export interface StoreOptions {
+  /** Where the records came from, as the rejection log records it. */
+  source: RejectionSource
+  idempotency?: Idempotency | undefined
+  /** Lines of a file that were no records at all: logged and counted as rejected with the batch. */
+  unreadable?: readonly RejectedRecord[]
+}
 
 /**
  * Stores a prepared batch in one transaction, optionally under an idempotency key. The rules are
- * those ingestRecords describes; classify below decides each record.
+ * those ingestRecords describes; classify below decides each record. The same transaction adds
+ * the outcomes to the brand's hourly counts and its rejected records to the brand's rejection log
+ * (a replayed batch adds nothing: it was counted the first time).
  */
 export async function storeBatch(
   db: Kysely<Database>,
   brandId: string,
   batch: PreparedBatch,
-  idempotency?: Idempotency,
+  options: StoreOptions,
 ): Promise<{ outcomes: RecordOutcome[]; replayed: boolean }> {
-  if (batch.records.length === 0 && idempotency === undefined) {
-    return { outcomes: sortByIndex([...batch.rejected]), replayed: false }
-  }
+  const nothing = batch.records.length === 0 && batch.rejected.length === 0 && !options.unreadable?.length
+  if (nothing && options.idempotency === undefined) return { outcomes: [], replayed: false }
   try {
-    return await storeInTransaction(db, brandId, batch, idempotency, false)
+    return await storeInTransaction(db, brandId, batch, options, false)
   } catch (error) {
     // Validation rejects what the database is known to refuse; should it refuse a record anyway,
     // the batch is stored again, isolating the records it refuses (nothing of the first attempt
     // was kept). The happy path pays nothing for this.
     if (!isRefusedData(error)) throw error
-    return storeInTransaction(db, brandId, batch, idempotency, true)
+    return storeInTransaction(db, brandId, batch, options, true)
   }
 }
 
@@ -37,11 +54,13 @@ async function storeInTransaction(
   db: Kysely<Database>,
   brandId: string,
   batch: PreparedBatch,
-  idempotency: Idempotency | undefined,
+  options: StoreOptions,
   isolateRefusals: boolean,
 ): Promise<{ outcomes: RecordOutcome[]; replayed: boolean }> {
   const { entity, records } = batch
-  const outcomes = [...batch.rejected]
+  const { idempotency, unreadable = [] } = options
+  const rejections: Rejection[] = [...batch.rejected]
+  const outcomes: RecordOutcome[] = []
   return db.transaction().execute(async (trx) => {
     const tx = trx as unknown as AnyTransaction
     await lockBrandForIngest(tx, brandId)
@@ -77,20 +96,28 @@ async function storeInTransaction(
       for (const change of changed) {
         const { index, id } = change.record
         const reason = refused.get(change)
-        outcomes.push(
-          reason === undefined
-            ? { index, id, outcome: change.outcome }
-            : {
-                index,
-                id,
-                outcome: 'rejected',
-                errors: [{ field: '(record)', message: `the database refused this record: ${storableText(reason)}` }],
+        if (reason === undefined) outcomes.push({ index, id, outcome: change.outcome })
+        else {
+          rejections.push({
+            index,
+            id,
+            errors: [
+              {
+                field: '(record)',
+                rule: 'refused_by_database',
+                message: `the database refused this record: ${storableText(reason)}`,
               },
-        )
+            ],
+          })
+        }
       }
     }
-    const sorted = sortByIndex(outcomes)
+    const sorted = sortByIndex([...outcomes, ...rejections.map(rejectedOutcome)])
     if (idempotency) await rememberOutcomes(trx, brandId, idempotency, sorted)
+    const counts = tallyOutcomes(sorted)
+    counts.rejected += unreadable.length
+    await countOutcomes(trx, brandId, entity.type, counts)
+    await logRejections(trx, brandId, entity.type, options.source, [...unreadable, ...sortByIndex(rejections)])
     return { outcomes: sorted, replayed: false }
   })
 }
@@ -143,8 +170,8 @@ async function writeIsolatingRefusals(
   await writeIsolatingRefusals(tx, brandId, batch, changed, refused, true)
 }
 
-function sortByIndex(outcomes: RecordOutcome[]): RecordOutcome[] {
-  return outcomes.sort((a, b) => a.index - b.index)
+function sortByIndex<T extends { index: number }>(items: T[]): T[] {
+  return items.sort((a, b) => a.index - b.index)
 }
 
 /** A stored row's version: its source time as a SourceTime's two parts (null: none recorded). */

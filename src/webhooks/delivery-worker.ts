@@ -2,6 +2,12 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
 import type { Logger } from '../logger.ts'
 import {
+  type AttemptMeasure,
+  attemptOutcomeName,
+  type DeliveryMetrics,
+  recordAttemptMeasures,
+} from './delivery-metrics.ts'
+import {
   type AttemptRecord,
   type ClaimedDelivery,
   claimDeliveries,
@@ -39,6 +45,8 @@ export interface DeliveryWorkerOptions {
   clock?: () => Date
   /** The jitter's random source (injectable for tests). */
   random?: () => number
+  /** Where attempts are counted and latencies measured (flex deliver's /metrics); none by default. */
+  metrics?: DeliveryMetrics | undefined
 }
 
 export const deliveryDefaults = {
@@ -73,11 +81,12 @@ export class DeliveryWorker {
   readonly #fanOutBatch: number
   readonly #clock: () => Date
   readonly #random: () => number
+  readonly #metrics: DeliveryMetrics | undefined
 
   #running: Promise<void> | undefined
   #stopping = false
   #inFlight = new Set<Promise<void>>()
-  #pending: AttemptRecord[] = []
+  #pending: { record: AttemptRecord; measure: AttemptMeasure }[] = []
   #flushing: Promise<void> | undefined
   #flushTimer: NodeJS.Timeout | undefined
   #wake: (() => void) | undefined
@@ -94,6 +103,7 @@ export class DeliveryWorker {
     this.#fanOutBatch = options.fanOutBatch ?? deliveryDefaults.fanOutBatch
     this.#clock = options.clock ?? (() => new Date())
     this.#random = options.random ?? Math.random
+    this.#metrics = options.metrics
   }
 
   /** Starts the loop; `stop` ends it. */
@@ -228,7 +238,7 @@ export class DeliveryWorker {
       { webhookId: delivery.webhookId, eventId: delivery.eventId, attempts, statusCode, error: outcome.error?.kind },
       'webhook attempt',
     )
-    this.#pending.push({
+    const record: AttemptRecord = {
       webhookId: delivery.webhookId,
       eventId: delivery.eventId,
       leaseToken: delivery.leaseToken,
@@ -240,7 +250,15 @@ export class DeliveryWorker {
       durationMs: outcome.durationMs,
       nextAttemptAt: next,
       gone,
-    })
+    }
+    const measure: AttemptMeasure = {
+      outcome: attemptOutcomeName(outcome, succeeded),
+      eventAt: delivery.occurredAt,
+      startedAt,
+      first: delivery.firstAttemptAt === null,
+      firstSuccess: succeeded && delivery.succeededAt === null,
+    }
+    this.#pending.push({ record, measure })
     if (this.#pending.length >= flushSize) void this.#flush()
     else this.#flushTimer ??= setTimeout(() => void this.#flush(), flushDelayMs)
   }
@@ -255,8 +273,19 @@ export class DeliveryWorker {
     this.#pending = []
     this.#flushing = (async () => {
       try {
-        const disabled = await recordAttempts(this.#db, batch, this.#clock())
+        const disabled = await recordAttempts(
+          this.#db,
+          batch.map((pending) => pending.record),
+          this.#clock(),
+        )
         for (const d of disabled) this.#log.warn(d, 'webhook disabled')
+        // Counted once recorded, so that the counts follow the attempt log. (A result whose lease
+        // was lost, which recordAttempts drops, is still counted: its request was made.)
+        if (this.#metrics)
+          recordAttemptMeasures(
+            this.#metrics,
+            batch.map((pending) => pending.measure),
+          )
       } catch (err) {
         // The leases run out and the deliveries are attempted again: at least once, never lost.
         this.#log.error({ err, attempts: batch.length }, 'recording webhook attempts failed')

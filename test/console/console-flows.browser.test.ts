@@ -1,10 +1,10 @@
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describeBrowser, launchBrowser, signInWithBrowser } from '../support/browser.ts'
-import { type FlexServer, flexDatabaseEnv, flexOutput, startFlexServer } from '../support/flex-process.ts'
+import { type FlexServer, flexDatabaseEnv, flexOutput, runFlex, startFlexServer } from '../support/flex-process.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
 // The console as people use it: `flex serve` started as a child process, brands, keys and an
@@ -72,6 +72,57 @@ describeBrowser('the console in a browser', () => {
     await page.waitForURL(`${base}/console/sign-in`)
     await page.goto(`${base}/console/brand-a`)
     expect(new URL(page.url()).pathname).toBe('/console/sign-in')
+    await context.close()
+  })
+
+  it('shows what ingestion did: counts, waiting references, rejections from the API and a file, escaped, filtered', async () => {
+    const base = (server as FlexServer).url
+    const updatedAt = '2026-11-21T09:30:00Z'
+    const posted = await fetch(`${base}/v1/brand-a/transactions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keyA}`, 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { id: '<script>window.pwned=1</script>', updated_at: updatedAt },
+        {
+          id: 'T-1',
+          customer_id: 'C-404',
+          occurred_at: updatedAt,
+          status: 'completed',
+          currency: 'EUR',
+          total_amount: '1.00',
+          items: [],
+          updated_at: updatedAt,
+        },
+      ]),
+    })
+    expect(posted.status).toBe(207)
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'flex-console-ingest-')), 'groups.ndjson')
+    await writeFile(
+      file,
+      `${JSON.stringify({ id: 'G-1', name: 'Europe', kind: 'regional', updated_at: updatedAt })}\n{oops\n`,
+    )
+    expect((await runFlex(['ingest', '--brand', 'brand-a', '--entity', 'groups', file], env)).code).toBe(3)
+
+    context = await (browser as Browser).newContext()
+    const page = await context.newPage()
+    await signInWithBrowser(page, base, keyA)
+    await page.getByRole('link', { name: 'Ingestion', exact: true }).click()
+    await page.waitForURL(`${base}/console/brand-a/ingestion`)
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Ingestion of brand-a')
+    const groups = page.getByRole('row', { name: /^groups/ })
+    expect((await groups.getByRole('cell').allTextContents()).map((t) => t.trim())).toEqual(['1', '0', '0', '0', '1'])
+    const waiting = await page.getByRole('region', { name: 'Waiting references' }).textContent()
+    expect(waiting).toMatch(/transactions\s*customers\s*1/)
+
+    const rejections = page.getByRole('region', { name: 'Recent rejections' })
+    expect(await rejections.getByText('<script>window.pwned=1</script>').count()).toBe(1)
+    expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined()
+    expect(await rejections.textContent()).toMatch(/\(line\) \(rule: unreadable\) malformed JSON/)
+
+    await page.getByLabel('Entity type').selectOption('transactions')
+    await page.getByRole('button', { name: 'Filter' }).click()
+    await page.waitForURL(`${base}/console/brand-a/ingestion?entity=transactions`)
+    expect(await rejections.getByRole('row').count()).toBe(2) // the header and the one transaction
     await context.close()
   })
 

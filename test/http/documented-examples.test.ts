@@ -34,7 +34,18 @@ describe('docs/ingestion.md HTTP API examples', () => {
         expect(() => JSON.parse(body), `${firstLine}: JSON answer`).not.toThrow()
         examples++
       }
-      expect(examples).toBeGreaterThanOrEqual(11)
+      expect(examples).toBeGreaterThanOrEqual(13)
+      // The 207 example's rejected product is in the log the rejections example reads.
+      const rejections = await fetch(`${server.url}/v1/acme/ingestion/rejections?entity=products`, {
+        headers: { authorization: `Bearer ${key}` },
+      })
+      expect(((await rejections.json()) as { rejections: unknown[] }).rejections).toMatchObject([
+        {
+          record_id: 'SKU-2',
+          source: 'api',
+          errors: expect.arrayContaining([{ field: 'price', rule: 'format', message: expect.any(String) }]),
+        },
+      ])
       const customer = await fetch(`${server.url}/v1/acme/customers/C-1002`, {
         headers: { authorization: `Bearer ${key}` },
       })

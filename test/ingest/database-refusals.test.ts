@@ -2,8 +2,10 @@ import { sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { entities } from '../../src/ingest/entities/index.ts'
 import { ingestBatch, ingestRecords } from '../../src/ingest/ingest-records.ts'
+import { ingestionSummary } from '../../src/ingest/ingestion-summary.ts'
 import { readEntity } from '../../src/ingest/read-entity.ts'
 import { parseRecordJson } from '../../src/ingest/record-json.ts'
+import { rejectionPage } from '../../src/ingest/rejection-log.ts'
 import { addBrand } from '../support/fixtures.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
@@ -142,6 +144,13 @@ describe('a record the database refuses anyway', () => {
           errors: [{ field: '(record)', message: expect.stringMatching(/too long/) }],
         },
         { index: 2, id: 'O-3', outcome: 'created' },
+      ])
+      // The first attempt rolled back: the batch is counted and logged once, by the second.
+      const { counts } = await ingestionSummary(db(), 'refusals', new Date())
+      expect(counts.find((c) => c.entity_type === 'outlets')).toMatchObject({ created: 2, rejected: 1 })
+      const { rejections } = await rejectionPage(db(), 'refusals', { size: 10, entity: 'outlets' })
+      expect(rejections).toMatchObject([
+        { record_id: 'O-2', errors: [{ field: '(record)', rule: 'refused_by_database' }], error_count: 1 },
       ])
     } finally {
       await sql`alter table outlets alter column city type text`.execute(db())

@@ -4,6 +4,7 @@ import { entities } from '../../src/ingest/entities/index.ts'
 import type { EntityType } from '../../src/ingest/entity-types.ts'
 import { prepareBatch } from '../../src/ingest/prepare-batch.ts'
 import { parseRecordJson } from '../../src/ingest/record-json.ts'
+import { rejectionRules } from '../../src/ingest/record-outcome.ts'
 import { fullRecords } from '../support/fixtures.ts'
 
 // Every rejection names the field and what was expected (type, format, limit): a bare
@@ -92,11 +93,12 @@ describe('rejections of malformed records', () => {
           )
           const { rejected } = await prepareBatch(entities[type], [record])
           for (const outcome of rejected) {
-            if (outcome.outcome !== 'rejected') continue
             expect(outcome.errors.length).toBeGreaterThan(0)
             for (const error of outcome.errors) {
               const seen = JSON.stringify(error)
               expect(error.field, seen).not.toBe('')
+              expect(rejectionRules, seen).toContain(error.rule)
+              expect(error.rule, seen).not.toBe('invalid')
               expect(error.message, seen).not.toMatch(/^Invalid|^Too (big|small)|^Unrecognized/)
               expect(error.message.length, seen).toBeGreaterThan(12)
             }
@@ -108,22 +110,42 @@ describe('rejections of malformed records', () => {
   })
 
   it.each([
-    ['a missing total_amount', { total_amount: undefined }, 'total_amount', /^required: a decimal/],
+    ['a missing total_amount', { total_amount: undefined }, 'total_amount', 'required', /^required: a decimal/],
     [
       'total_amount: true',
       { total_amount: true },
       'total_amount',
+      'type',
       /^expected a decimal string or number, got a boolean/,
     ],
-    ['a status outside the list', { status: 'done' }, 'status', /"completed"/],
-    ['items that are not an array', { items: 'x' }, 'items', /^expected an array, got a string/],
-    ['an unknown field', { loyalty: 1 }, 'loyalty', /unknown field/],
-    ['a missing id', { id: undefined }, 'id', /^required: /],
-  ])('say what was expected for %s', async (_name, change, field, message) => {
+    ['a status outside the list', { status: 'done' }, 'status', 'allowed_values', /"completed"/],
+    ['a missing status', { status: undefined }, 'status', 'required', /got nothing/],
+    ['items that are not an array', { items: 'x' }, 'items', 'type', /^expected an array, got a string/],
+    ['an unknown field', { loyalty: 1 }, 'loyalty', 'unknown_field', /unknown field/],
+    ['a missing id', { id: undefined }, 'id', 'required', /^required: /],
+    ['an id that breaks the id rule', { id: 'a b' }, 'id', 'format', /^use 1-128 letters/],
+    ['a malformed instant', { updated_at: '2026-11-21 09:30' }, 'updated_at', 'format', /ISO 8601/],
+  ])('say what was expected for %s, and name the rule', async (_name, change, field, rule, message) => {
     const { rejected } = await prepareBatch(entities.transactions, [{ ...valid.transactions, ...change }])
     expect(rejected[0]).toMatchObject({
-      errors: expect.arrayContaining([{ field, message: expect.stringMatching(message) }]),
+      errors: expect.arrayContaining([{ field, rule, message: expect.stringMatching(message) }]),
     })
+  })
+
+  it.each([
+    ['a name with a control character', { first_name: 'a\u0007b' }, 'first_name', 'control_characters'],
+    ['a name too long', { first_name: 'x'.repeat(201) }, 'first_name', 'maximum'],
+    ['a lone surrogate', { first_name: '\ud800' }, 'first_name', 'unicode'],
+    [
+      'an attribute named __proto__',
+      { attributes: JSON.parse('{"__proto__": 1}') },
+      'attributes.__proto__',
+      'reserved_key',
+    ],
+    ['a bad email', { email: 'not-an-email' }, 'email', 'format'],
+  ])('name the rule of the field checks for %s', async (_name, change, field, rule) => {
+    const { rejected } = await prepareBatch(entities.customers, [{ ...valid.customers, ...change }])
+    expect(rejected[0]?.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field, rule })]))
   })
 
   it('say what was expected of a nested attribute value and of a record that is not an object', async () => {
@@ -132,8 +154,12 @@ describe('rejections of malformed records', () => {
       42,
     ])
     expect(rejected).toMatchObject([
-      { errors: [{ field: 'attributes.k', message: 'expected a string, number, boolean or null, got an object' }] },
-      { errors: [{ field: '(record)', message: 'expected a record (a JSON object), got a number' }] },
+      {
+        errors: [
+          { field: 'attributes.k', rule: 'type', message: 'expected a string, number, boolean or null, got an object' },
+        ],
+      },
+      { errors: [{ field: '(record)', rule: 'type', message: 'expected a record (a JSON object), got a number' }] },
     ])
   })
 })

@@ -45,6 +45,7 @@ describe('docs/operations.md', () => {
     expect(blocks).toHaveLength(1)
     const rules = rulesSchema.parse(parse(blocks[0] ?? '')).groups.flatMap((group) => group.rules)
     expect(rules.map((rule) => rule.alert)).toEqual([
+      'FlexExportDeadlineMissed',
       'FlexWebhookBacklog',
       'FlexWebhookEndpointFailing',
       'FlexExportRunFailed',

@@ -1,0 +1,48 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { ingestionPage } from '../console/ingestion-page.ts'
+import type { DatabaseHandle } from '../db/connect.ts'
+import { FlexError } from '../errors.ts'
+import { ingestionSummary } from '../ingest/ingestion-summary.ts'
+import { rejectionPage } from '../ingest/rejection-log.ts'
+import { parseRejectionPageQuery } from '../ingest/rejection-page-request.ts'
+import { sendPage } from './console-reply.ts'
+
+export interface IngestionPagesOptions {
+  database: DatabaseHandle
+  now: () => Date
+}
+
+/**
+ * The ingestion page: GET /console/:brandId/ingestion?entity&startId&size, from the same feature
+ * functions as GET /v1/{brandId}/ingestion/summary and .../ingestion/rejections (and the same
+ * query rules: a parameter that breaks one is the console's 422 page naming it).
+ */
+export const consoleIngestionPages: FastifyPluginAsync<IngestionPagesOptions> = async (app, options) => {
+  const { db } = options.database
+
+  app.get<{ Params: { brandId: string }; Querystring: Record<string, unknown> }>(
+    '/:brandId/ingestion',
+    async (request, reply) => {
+      const { brandId } = request.params
+      const query = withValidationsInMessage(() => parseRejectionPageQuery(request.query))
+      const [summary, rejections] = await Promise.all([
+        ingestionSummary(db, brandId, options.now()),
+        rejectionPage(db, brandId, query),
+      ])
+      return sendPage(reply, ingestionPage(request.consoleView, { brandId, summary, rejections, query }))
+    },
+  )
+}
+
+/** The console's error page shows a message only: a query's errors go into it, parameter by parameter. */
+function withValidationsInMessage<T>(parse: () => T): T {
+  try {
+    return parse()
+  } catch (error) {
+    if (!(error instanceof FlexError) || error.validations === undefined) throw error
+    const problems = Object.entries(error.validations).map(([name, rule]) => `${name}: ${rule}`)
+    throw new FlexError(error.code, `This page's address has errors in its query. ${problems.join('; ')}.`, {
+      cause: error,
+    })
+  }
+}
