@@ -49,7 +49,6 @@ export const pages: Shot[] = [
     name: 'webhook-event',
     path: async (page) => (await page.locator('a[href*="/events/"]').first().getAttribute('href')) as string,
   },
-  { name: 'ingestion', path: `/console/${brand}/ingestion` },
   { name: 'exports-calendar', path: `/console/${brand}/exports` },
   // From the calendar: a late day if the demo has one, else the latest day.
   {
@@ -66,6 +65,7 @@ export const pages: Shot[] = [
     name: 'exports-run',
     path: async (page) => (await page.locator('table.runs tbody th a').last().getAttribute('href')) as string,
   },
+  { name: 'ingestion', path: `/console/${brand}/ingestion` },
 ]
 
 async function main(): Promise<void> {

@@ -11,6 +11,7 @@ import type { Destination } from '../storage/destination.ts'
 import type { AnyExportFile } from './export-file.ts'
 import type { ExportMetrics } from './export-metrics.ts'
 import {
+  type ExportRun,
   type ExportTrigger,
   exportCompletedEventType,
   exportLockClass,
@@ -40,10 +41,10 @@ export interface ExportDayOptions {
   now?: () => Date
   /** Recorded in export_runs: who asked for this run. */
   trigger?: ExportTrigger
-  /** Where the run's duration and rows are recorded once it is recorded in export_runs; none by default. */
-  metrics?: ExportMetrics | undefined
   /** How often a file in progress records its rows so far in the run's row (default 10 s). */
   progressEveryMs?: number
+  /** Where the run's duration and rows are recorded once it is recorded in export_runs; none by default. */
+  metrics?: ExportMetrics | undefined
 }
 
 export interface ExportDayResult {
@@ -68,9 +69,9 @@ export async function exportDay(options: ExportDayOptions): Promise<ExportDayRes
   return finished
 }
 
-/** A brand-day's export whose run is recorded: its id, and the export itself, still under way. */
+/** A brand-day's export whose run is recorded: the run as recorded, and the export itself, under way. */
 export interface StartedExportDay {
-  runId: string
+  run: ExportRun
   finished: Promise<ExportDayResult>
 }
 
@@ -83,7 +84,9 @@ export async function startExportDay(options: ExportDayOptions): Promise<Started
   const files = options.files ?? exportFiles
   const now = options.now ?? (() => new Date())
   const trigger = options.trigger ?? 'manual'
-  await startRun(options.database.db, {
+  // Measured on the monotonic clock: `now` may be a test's simulated one.
+  const started = performance.now()
+  const run = await startRun(options.database.db, {
     at: now(),
     id: runId,
     brandId: options.brand.id,
@@ -92,7 +95,7 @@ export async function startExportDay(options: ExportDayOptions): Promise<Started
     destination: options.destination.description,
     filesTotal: files.length,
   })
-  return { runId, finished: runStartedExport({ ...options, files, runId, now, trigger }) }
+  return { run, finished: runStartedExport({ ...options, files, runId, now, trigger, started }) }
 }
 
 async function runStartedExport(
@@ -101,13 +104,13 @@ async function runStartedExport(
     now: () => Date
     files: readonly AnyExportFile[]
     trigger: ExportTrigger
+    /** performance.now() when the run started, for its duration in the metrics. */
+    started: number
   },
 ): Promise<ExportDayResult> {
   const { runId, now, trigger } = options
   const { db } = options.database
-  // Measured on the monotonic clock: `now` may be a test's simulated one.
-  const started = performance.now()
-  const seconds = () => (performance.now() - started) / 1_000
+  const seconds = () => (performance.now() - options.started) / 1_000
   try {
     const result = await exportLockedDay(options)
     // The run's success and its EXPORTS.DAILY.COMPLETED event are one fact: one transaction. The

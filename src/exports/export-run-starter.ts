@@ -7,14 +7,7 @@ import type { Logger } from '../logger.ts'
 import type { Destination } from '../storage/destination.ts'
 import { startExportDay } from './export-day.ts'
 import type { ExportMetrics } from './export-metrics.ts'
-import {
-  dayIsGzipped,
-  type ExportRun,
-  exportLockKey,
-  failAbandonedRuns,
-  findRun,
-  findRunningRun,
-} from './export-runs.ts'
+import { dayIsGzipped, type ExportRun, exportLockKey, failAbandonedRuns, findRunningRun } from './export-runs.ts'
 
 export interface ExportRunStarterOptions {
   database: DatabaseHandle
@@ -22,10 +15,10 @@ export interface ExportRunStarterOptions {
   destination: Destination
   chunkRows?: number
   log: Logger
+  /** Where the runs' durations and rows are recorded (flex serve's /metrics); none by default. */
+  metrics?: ExportMetrics | undefined
   /** The clock for the runs' times and for which days have ended; tests fix it. */
   now?: () => Date
-  /** Where the runs' durations and rows are recorded (flex serve's /metrics). */
-  metrics?: ExportMetrics | undefined
 }
 
 /**
@@ -64,7 +57,7 @@ export class ExportRunStarter {
       const running = await findRunningRun(db, brand.id, date)
       if (running) throw inProgress(brand.id, date, running.id)
       const gzip = (await dayIsGzipped(db, brand.id, date)) ?? false
-      const { runId, finished } = await startExportDay({
+      const { run, finished } = await startExportDay({
         database,
         destination,
         brand,
@@ -76,6 +69,7 @@ export class ExportRunStarter {
         metrics: this.#options.metrics,
         ...(this.#options.chunkRows === undefined ? {} : { chunkRows: this.#options.chunkRows }),
       })
+      const runId = run.id
       this.#busy.set(key, runId)
       const settled = finished.then(
         (result) => log.info({ brand: brand.id, date, run_id: runId, rows: result.rows }, 'export run done'),
@@ -86,8 +80,8 @@ export class ExportRunStarter {
         this.#running.delete(settled)
         this.#busy.delete(key)
       })
-      const run = await findRun(db, brand.id, runId)
-      if (!run) throw new Error(`export run ${runId} was recorded but cannot be read back`)
+      // The run as recorded, not read back: on the embedded database the export holds the one
+      // connection until it ends, and this answer should not wait for that.
       return run
     } catch (error) {
       if (this.#busy.get(key) === undefined) this.#busy.delete(key)

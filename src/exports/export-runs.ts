@@ -18,6 +18,28 @@ export interface RunOutcome {
   manifestPath: string
 }
 
+/** The columns of a run as listed and answered: all but the manifest. */
+const runColumns = [
+  'id',
+  'brand_id',
+  'date',
+  'status',
+  'trigger',
+  'destination',
+  'files',
+  'rows',
+  'bytes',
+  'quarantined_rows',
+  'started_at',
+  'ended_at',
+  'error',
+  'manifest_path',
+  'files_total',
+  'files_written',
+  'rows_written',
+  'progress_at',
+] as const
+
 // The run history is written outside the export's own (read-only) transaction and connection, so
 // it also works on the embedded database, whose pool holds a single connection.
 
@@ -33,8 +55,8 @@ export async function startRun(
     /** The files the run will write. */
     filesTotal?: number
   },
-): Promise<void> {
-  await db
+): Promise<ExportRun> {
+  return db
     .insertInto('export_runs')
     .values({
       id: run.id,
@@ -47,7 +69,8 @@ export async function startRun(
       progress_at: run.at,
       files_total: run.filesTotal ?? null,
     })
-    .execute()
+    .returning(runColumns)
+    .executeTakeFirstOrThrow()
 }
 
 export interface RunProgress {
@@ -94,27 +117,6 @@ export async function finishRun(
     .where('id', '=', id)
     .execute()
 }
-
-const runColumns = [
-  'id',
-  'brand_id',
-  'date',
-  'status',
-  'trigger',
-  'destination',
-  'files',
-  'rows',
-  'bytes',
-  'quarantined_rows',
-  'started_at',
-  'ended_at',
-  'error',
-  'manifest_path',
-  'files_total',
-  'files_written',
-  'rows_written',
-  'progress_at',
-] as const
 
 export interface RunFilter {
   brandId?: string | undefined

@@ -169,7 +169,6 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
     })
 
     await signedIn.register(consoleOverviewPages, { database, deadline: options.deadline, now })
-    await signedIn.register(consoleIngestionPages, { database, now })
     await signedIn.register(consoleExportsPages, {
       database,
       deadline: options.deadline,
@@ -177,6 +176,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
       starter: options.exportStarter,
     })
     await signedIn.register(consoleWebhookPages, { database, now, ...options.webhooks })
+    await signedIn.register(consoleIngestionPages, { database, now })
   })
 
   async function visibleBrands(session: ConsoleSession): Promise<string[]> {
