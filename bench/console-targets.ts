@@ -86,6 +86,12 @@ export const benchTargets: readonly BenchTarget[] = [
     path: (s) => `${b(s)}/webhooks/${s.webhook}/events/${s.failedEvent}`,
   },
   { name: 'ingestion', kind: 'page', as: 'brand', path: (s) => `${b(s)}/ingestion` },
+  {
+    name: 'ingestion, older transactions rejections',
+    kind: 'page',
+    as: 'brand',
+    path: (s) => `${b(s)}/ingestion?entity=transactions&startId=100`,
+  },
 
   { name: 'exports days', kind: 'api', as: 'brand', path: (s) => `${v(s)}/exports/days` },
   { name: 'export run', kind: 'api', as: 'brand', path: (s) => `${v(s)}/exports/runs/${s.exportRun}` },
@@ -127,4 +133,10 @@ export const benchTargets: readonly BenchTarget[] = [
   { name: 'waiting references', kind: 'api', as: 'brand', path: (s) => `${v(s)}/waiting-references` },
   { name: 'ingestion summary', kind: 'api', as: 'brand', path: (s) => `${v(s)}/ingestion/summary` },
   { name: 'ingestion rejections', kind: 'api', as: 'brand', path: (s) => `${v(s)}/ingestion/rejections` },
+  {
+    name: 'ingestion rejections, older transactions',
+    kind: 'api',
+    as: 'brand',
+    path: (s) => `${v(s)}/ingestion/rejections?entity=transactions&startId=100`,
+  },
 ]

@@ -52,11 +52,20 @@ it('seeds a tiny database, measures the served pages and endpoints, ends with on
   for (const name of [
     'overview, every brand',
     'overview of a brand',
+    'exports calendar',
+    'export day',
+    'export run progress',
+    'ingestion',
+    'ingestion, older transactions rejections',
     'exports days',
+    'export run',
     'webhooks list',
     'events list',
     'events list, deep page',
     'event detail',
+    'waiting references',
+    'ingestion summary',
+    'ingestion rejections, older transactions',
   ]) {
     expect(urls[name]?.p95, name).toBeGreaterThan(0)
   }
