@@ -85,6 +85,12 @@ export const benchTargets: readonly BenchTarget[] = [
     as: 'brand',
     path: (s) => `${b(s)}/webhooks/${s.webhook}/events/${s.failedEvent}`,
   },
+  {
+    name: 'bulk retry confirm, 24 h',
+    kind: 'page',
+    as: 'brand',
+    path: (s) => `${b(s)}/webhooks/${s.webhook}/failed-deliveries?${range(s)}`,
+  },
   { name: 'ingestion', kind: 'page', as: 'brand', path: (s) => `${b(s)}/ingestion` },
   {
     name: 'ingestion, older transactions rejections',
@@ -124,6 +130,12 @@ export const benchTargets: readonly BenchTarget[] = [
   },
   { name: 'webhooks health', kind: 'api', as: 'brand', path: (s) => `${v(s)}/webhooks/health` },
   { name: 'webhooks activity', kind: 'api', as: 'brand', path: (s) => `${v(s)}/webhooks/activity?hours=24` },
+  {
+    name: 'webhook activity',
+    kind: 'api',
+    as: 'brand',
+    path: (s) => `${v(s)}/webhooks/activity?hours=24&webhookId=${s.webhook}`,
+  },
   {
     name: 'failed deliveries count',
     kind: 'api',
