@@ -251,8 +251,8 @@ async function seedMessages(db: Kysely<Database>): Promise<void> {
 
 async function seedDeliveries(db: Kysely<Database>): Promise<void> {
   await sql`
-    insert into webhook_deliveries (webhook_id, event_id, brand_id, attempts, first_attempt_at, last_attempt_at, succeeded_at, next_attempt_at, created_at, updated_at)
-    select webhook_id, event_id, brand_id, attempts,
+    insert into webhook_deliveries (webhook_id, event_id, brand_id, event_type, occurred_at, attempts, first_attempt_at, last_attempt_at, succeeded_at, next_attempt_at, created_at, updated_at)
+    select webhook_id, event_id, brand_id, type, at, attempts,
       case when attempts > 0 then at + interval '40 milliseconds' end,
       case when attempts > 0 then at + interval '40 milliseconds' + (attempts - 1) * interval '5 minutes' end,
       case when succeeded then at + interval '120 milliseconds' + (attempts - 1) * interval '5 minutes' end,

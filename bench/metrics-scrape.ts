@@ -106,8 +106,8 @@ async function seed(): Promise<void> {
 `.execute(db)
   // One delivery per event to the brand's first webhook; 1% still pending (due or retrying).
   await sql`
-  insert into webhook_deliveries (webhook_id, event_id, brand_id, attempts, first_attempt_at, succeeded_at, next_attempt_at, created_at)
-  select w.id, m.event_id, m.brand_id, 1, m.occurred_at,
+  insert into webhook_deliveries (webhook_id, event_id, brand_id, event_type, occurred_at, attempts, first_attempt_at, succeeded_at, next_attempt_at, created_at)
+  select w.id, m.event_id, m.brand_id, m.event_type, m.occurred_at, 1, m.occurred_at,
     case when pending then null else m.occurred_at end,
     case when pending then m.occurred_at + interval '5 minutes' end,
     m.occurred_at

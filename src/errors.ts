@@ -105,7 +105,12 @@ export const errorCodes = {
   INVALID_QUERY: {
     exitCode: exitCodes.usage,
     httpStatus: 422,
-    summary: 'a query parameter breaks its rule (size, start, end, startId)',
+    summary: 'a query parameter breaks its rule (size, start, end, status, type, startId, hours, webhookId)',
+  },
+  INVALID_RANGE: {
+    exitCode: exitCodes.usage,
+    httpStatus: 422,
+    summary: 'a time range to act on breaks its rule (start and end, date-times with an offset)',
   },
   EVENT_ERASED: {
     exitCode: exitCodes.usage,

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { createApiKey } from '../apikeys/api-key-repository.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { generateDemoData } from '../demo/demo-data.ts'
+import { deliverDemoWebhooks } from '../demo/demo-webhooks.ts'
 import { demoHistoryDays, exportDemoHistory } from '../demo/export-history.ts'
 import { ingestDemoActivity } from '../demo/ingestion-activity.ts'
 import { exportBrands } from '../exports/export-brands.ts'
@@ -50,6 +51,8 @@ Exit codes as for flex export.`,
       await exportDemoHistory({ database, destination, brands: demo.brands, now, log })
       log.info({ days: demoHistoryDays }, 'demo export history written')
       const exported = await exportBrands({ database, destination, gzip: values.gzip ?? false, log, startedAt: now })
+      const webhooks = await deliverDemoWebhooks({ database, brands: demo.brands, log })
+      log.info(webhooks, 'demo webhooks delivered')
       // A key for the console, made afresh by each run (the embedded database is reset anyway).
       const consoleKey = await createApiKey(database.db, { operator: true })
       return { ...exported, consoleKey }

@@ -1,8 +1,10 @@
 import { html } from 'ghtml'
 import type { ExportDay } from '../exports/export-days.ts'
 import type { IngestionSummary } from '../ingest/ingestion-summary.ts'
+import type { WebhookHealth } from '../webhooks/webhook-health.ts'
 import { ingestionOverview } from './ingestion-page.ts'
 import { type ConsoleView, consolePage, consolePath } from './layout.ts'
+import { webhookHealthSection } from './webhooks-page.ts'
 
 /** A brand's line of the overview: yesterday's export against the deadline. */
 export interface BrandOverview {
@@ -10,6 +12,8 @@ export interface BrandOverview {
   timezone: string
   deadline: string
   yesterday: ExportDay
+  /** The webhooks' health (GET .../webhooks/health) as of `now`; on a brand's own overview. */
+  webhooks?: { health: readonly WebhookHealth[]; now: Date }
   /** The last 24 hours of ingestion (GET .../ingestion/summary); on a brand's own overview. */
   ingestion?: IngestionSummary
 }
@@ -33,8 +37,9 @@ function rowsOf(day: ExportDay): string {
   return rows === undefined ? '–' : rows.toLocaleString('en')
 }
 
-/** One brand's overview. */
+/** One brand's overview: yesterday's export, and where given its webhooks' health and its ingestion. */
 export function brandOverviewPage(view: ConsoleView, overview: BrandOverview): string {
+  const { webhooks } = overview
   const day = overview.yesterday
   const lastRun = day.runs.at(-1)
   return consolePage({
@@ -49,6 +54,7 @@ export function brandOverviewPage(view: ConsoleView, overview: BrandOverview): s
       </p>
       !${lastRun?.error ? html`<p class="problem">Latest run failed: ${lastRun.error}</p>` : ''}
     </section>
+    !${webhooks ? webhookHealthSection(overview.brandId, webhooks.health, webhooks.now) : ''}
     !${overview.ingestion ? ingestionOverview(overview.brandId, overview.ingestion) : ''}`,
   })
 }

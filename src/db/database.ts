@@ -296,6 +296,9 @@ export interface WebhookDeliveriesTable extends Tracked {
   webhook_id: string
   event_id: string
   brand_id: string
+  /** The event's type and time, as in webhook_messages: kept here for the delivery log's filters (migration 0017). */
+  event_type: string
+  occurred_at: Date
   attempts: Generated<number>
   first_attempt_at: Date | null
   last_attempt_at: Date | null

@@ -126,6 +126,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     now: options.now ?? (() => new Date()),
     exportStarter: options.exportStarter,
     ...(options.consoleSessionLifetimeMs === undefined ? {} : { sessionLifetimeMs: options.consoleSessionLifetimeMs }),
+    webhooks: { allowedNetworks, sender: webhookSender },
     prefix: '/console',
   })
 

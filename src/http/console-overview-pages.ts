@@ -8,6 +8,7 @@ import type { Brand } from '../db/database.ts'
 import { exportDays } from '../exports/export-days.ts'
 import { parseClockTime } from '../exports/nightly-scheduler.ts'
 import { ingestionSummary } from '../ingest/ingestion-summary.ts'
+import { webhookHealth } from '../webhooks/webhook-health.ts'
 import { sendPage } from './console-reply.ts'
 
 export interface OverviewOptions {
@@ -42,10 +43,16 @@ export const consoleOverviewPages: FastifyPluginAsync<OverviewOptions> = async (
   })
 
   app.get<{ Params: { brandId: string } }>('/:brandId', async (request, reply) => {
-    const [overview, ingestion] = await Promise.all([
-      getBrand(db, request.params.brandId).then(overviewOf),
-      ingestionSummary(db, request.params.brandId, options.now()),
+    const { brandId } = request.params
+    const now = options.now()
+    const [overview, health, ingestion] = await Promise.all([
+      getBrand(db, brandId).then(overviewOf),
+      webhookHealth(db, brandId, now),
+      ingestionSummary(db, brandId, now),
     ])
-    return sendPage(reply, brandOverviewPage(request.consoleView, { ...overview, ingestion }))
+    return sendPage(
+      reply,
+      brandOverviewPage(request.consoleView, { ...overview, webhooks: { health, now }, ingestion }),
+    )
   })
 }

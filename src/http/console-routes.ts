@@ -21,6 +21,7 @@ import { consoleExportsPages } from './console-exports-pages.ts'
 import { consoleIngestionPages } from './console-ingestion-pages.ts'
 import { consoleOverviewPages, type OverviewOptions } from './console-overview-pages.ts'
 import { sendPage } from './console-reply.ts'
+import { consoleWebhookPages, type WebhookPagesOptions } from './console-webhooks-pages.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,6 +36,8 @@ export interface ConsoleRoutesOptions extends OverviewOptions {
   sessionLifetimeMs?: number
   /** Starts the exports view's "export this day again" (flex serve's); without it that answers 503. */
   exportStarter?: ExportRunStarter | undefined
+  /** The webhook pages' test sends go through the API's guarded sender, under the same address rules. */
+  webhooks: Pick<WebhookPagesOptions, 'allowedNetworks' | 'sender'>
 }
 
 /** The cookie that carries the session token; `__Host-` would demand Secure, which plain http lacks. */
@@ -173,6 +176,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
       now,
       starter: options.exportStarter,
     })
+    await signedIn.register(consoleWebhookPages, { database, now, ...options.webhooks })
   })
 
   async function visibleBrands(session: ConsoleSession): Promise<string[]> {

@@ -5,7 +5,8 @@ import { type EntityType, entityTypes } from '../ingest/entity-types.ts'
 import { externalIdPattern } from '../ingest/fields.ts'
 import { requiredAsParsed } from '../ingest/published-schemas.ts'
 import { rejectionPageSizes } from '../ingest/rejection-page-request.ts'
-import { eventPageSizes } from '../webhooks/delivery-history.ts'
+import { activityHours } from '../webhooks/delivery-activity.ts'
+import { deliveryStatuses, eventPageSizes } from '../webhooks/delivery-history.ts'
 import { publishableEventTypes } from '../webhooks/event-catalogue.ts'
 import { maxDataDepth, maxEventsPerRequest } from '../webhooks/publish-request.ts'
 import { maxCustomHeaders, maxSubscriptions } from '../webhooks/webhook-request.ts'
@@ -18,6 +19,8 @@ import {
   entityResponse,
   exportDaysResponse,
   exportRunResponse,
+  failedDeliveriesCount,
+  failedDeliveriesRetried,
   healthResponse,
   ingestionSummaryResponse,
   postResponse,
@@ -26,8 +29,10 @@ import {
   rejectionsPage,
   rotatedSecretResponse,
   waitingReferencesResponse,
+  webhookActivityResponse,
   webhookEventResponse,
   webhookEventsPage,
+  webhookHealthResponse,
   webhookListResponse,
   webhookResponse,
   webhookSecretResponse,
@@ -102,6 +107,11 @@ export function openApiDocument(): Record<string, unknown> {
     WebhookEventsResponsePage: jsonSchema(webhookEventsPage, 'output'),
     WebhookEventResponse: jsonSchema(webhookEventResponse, 'output'),
     WebhookTestResponse: jsonSchema(webhookTestResponse, 'output'),
+    DeliveryRange: deliveryRangeSchema,
+    FailedDeliveriesCount: jsonSchema(failedDeliveriesCount, 'output'),
+    FailedDeliveriesRetried: jsonSchema(failedDeliveriesRetried, 'output'),
+    WebhookHealth: jsonSchema(webhookHealthResponse, 'output'),
+    WebhookActivity: jsonSchema(webhookActivityResponse, 'output'),
     PublishRequest: publishRequestSchema(),
     PublishResponse: jsonSchema(publishResponse, 'output'),
     ExportDays: jsonSchema(exportDaysResponse, 'output'),
@@ -410,7 +420,9 @@ function webhookPaths(brandId: Record<string, unknown>, security: Record<string,
     '/v1/{brandId}/webhooks/{id}/events': {
       get: {
         summary:
-          'The events sent (or being sent) to a webhook, newest first; pass page.lastId as startId for the next page',
+          'The events sent (or being sent) to a webhook, newest first (by when they happened); pass page.lastId as startId for the next page',
+        description:
+          'The delivery log. Filters combine (start, end, status, type); pages are keyset pages (no offset), each as fast as the first with a million events.',
         security,
         parameters: [
           brandId,
@@ -423,6 +435,16 @@ function webhookPaths(brandId: Record<string, unknown>, security: Record<string,
           query('start', { type: 'string', format: 'date-time' }, 'Only events that happened at or after this instant'),
           query('end', { type: 'string', format: 'date-time' }, 'Only events that happened before this instant'),
           query(
+            'status',
+            { type: 'string', enum: [...deliveryStatuses] },
+            'Only deliveries in this state: success (an attempt succeeded), pending (not yet; an attempt is scheduled: nextAttempt is set), failure (not succeeded and no attempt to come: given up, or erased)',
+          ),
+          query(
+            'type',
+            { type: 'string', example: 'ORDER_EVENTS.OMS' },
+            'Only events of this type, or of every type below this prefix (ORDER_EVENTS.OMS covers ORDER_EVENTS.OMS.ORDER_SHIPPED); WEBHOOK.TEST for test sends',
+          ),
+          query(
             'startId',
             { type: 'string', format: 'uuid' },
             'The page holds events older than this one (page.lastId)',
@@ -433,7 +455,7 @@ function webhookPaths(brandId: Record<string, unknown>, security: Record<string,
           ...v1Errors,
           '404': notFound,
           '422': error(
-            'A query parameter breaks its rule (size 1 to 100, date-times with an offset, start not after end, startId a uuid, no others)',
+            'A query parameter breaks its rule (size 1 to 100, date-times with an offset, start not after end, status success|failure|pending, type a catalogue type or prefix, startId an event of this webhook, no others)',
           ),
         },
       },
@@ -462,7 +484,99 @@ function webhookPaths(brandId: Record<string, unknown>, security: Record<string,
         },
       },
     },
+    '/v1/{brandId}/webhooks/{id}/failed-deliveries/count': {
+      get: {
+        summary: 'How many failed deliveries of a time range a bulk retry would send again (to confirm first)',
+        description:
+          'Failed: attempted and not succeeded (given up, or failing with a retry scheduled); test events and erased events are left out, as they are never sent again.',
+        security,
+        parameters: [
+          brandId,
+          id,
+          query(
+            'start',
+            { type: 'string', format: 'date-time' },
+            'Required: events that happened at or after this instant',
+          ),
+          query('end', { type: 'string', format: 'date-time' }, 'Required: … and before this one'),
+        ],
+        responses: {
+          '200': ok('The count', 'FailedDeliveriesCount'),
+          ...v1Errors,
+          '404': notFound,
+          '422': error(
+            'start or end is missing or not a date-time with an offset, start is after end, or another parameter was given',
+          ),
+        },
+      },
+    },
+    '/v1/{brandId}/webhooks/{id}/failed-deliveries/retry': {
+      post: {
+        summary:
+          'Send every failed delivery of a time range again: each is made due now and the worker makes one more attempt soon',
+        description:
+          'The same deliveries GET …/failed-deliveries/count counts. A disabled webhook keeps them until it is enabled again.',
+        security,
+        parameters: [brandId, id],
+        requestBody: body('DeliveryRange'),
+        responses: {
+          '202': ok('Accepted: how many deliveries were made due', 'FailedDeliveriesRetried'),
+          ...v1Errors,
+          '400': error('Malformed JSON, or a path that is not valid percent-encoding'),
+          '404': notFound,
+          '413': error('The body is over 64 KiB'),
+          '415': error('The body is not application/json'),
+          '422': error(
+            'start or end is missing or not a date-time with an offset, start is after end, or another field was given',
+          ),
+        },
+      },
+    },
+    '/v1/{brandId}/webhooks/health': {
+      get: {
+        summary:
+          "Each of the brand's webhooks: deliveries and success rate over the last 24 hours, backlog and the oldest pending delivery's age, the last error, why it was disabled",
+        security,
+        parameters: [brandId],
+        responses: { '200': ok("The brand's webhooks' health", 'WebhookHealth'), ...v1Errors },
+      },
+    },
+    '/v1/{brandId}/webhooks/activity': {
+      get: {
+        summary:
+          "The attempts of the brand's webhooks (or one of them) over the last hours: delivered and failed per minute, response times (p50, p95) per 10 minutes",
+        security,
+        parameters: [
+          brandId,
+          query(
+            'hours',
+            { type: 'integer', minimum: 1, maximum: activityHours.max, default: activityHours.default },
+            'How many hours back, to the end of the current 10 minutes',
+          ),
+          query('webhookId', { type: 'string', format: 'uuid' }, 'Only this webhook of the brand'),
+        ],
+        responses: {
+          '200': ok('The activity', 'WebhookActivity'),
+          ...v1Errors,
+          '404': error('Unknown route, or no webhook with that webhookId for this brand'),
+          '422': error(
+            `hours is not a whole number from 1 to ${activityHours.max}, webhookId not a uuid, or another parameter was given`,
+          ),
+        },
+      },
+    },
   }
+}
+
+/** POST /v1/{brandId}/webhooks/{id}/failed-deliveries/retry */
+const deliveryRangeSchema = {
+  type: 'object',
+  properties: {
+    start: { type: 'string', format: 'date-time', description: 'Events that happened at or after this instant' },
+    end: { type: 'string', format: 'date-time', description: '… and before this one' },
+  },
+  required: ['start', 'end'],
+  additionalProperties: false,
 }
 
 function query(name: string, schema: Record<string, unknown>, description: string): Record<string, unknown> {

@@ -272,6 +272,123 @@ export const rotatedSecretResponse = webhookSecretResponse.extend({
   previousSecretExpires: utcInstant('Until then the previous secret keeps signing beside the new one'),
 })
 
+const rangeFields = {
+  start: utcInstant('The range: events that happened at or after this instant'),
+  end: utcInstant('… and before this one'),
+}
+
+/** GET /v1/{brandId}/webhooks/{id}/failed-deliveries/count */
+export const failedDeliveriesCount = z.strictObject({
+  ...rangeFields,
+  count: z.int().min(0).meta({
+    description:
+      'Deliveries of the range that were attempted and have not succeeded (given up, or failing with a retry scheduled), test events and erased ones aside: what POST …/failed-deliveries/retry would retry now',
+  }),
+})
+
+/** POST /v1/{brandId}/webhooks/{id}/failed-deliveries/retry */
+export const failedDeliveriesRetried = z.strictObject({
+  ...rangeFields,
+  retried: z
+    .int()
+    .min(0)
+    .meta({ description: 'Deliveries made due now: the worker makes one more attempt of each soon' }),
+})
+
+/** GET /v1/{brandId}/webhooks/health */
+export const webhookHealthResponse = z.strictObject({
+  at: utcInstant('When the figures were read; the 24 hours end here'),
+  webhooks: z
+    .array(
+      z.strictObject({
+        id: z.uuid(),
+        endpoint: z.string(),
+        events: z.array(z.string()).meta({ description: 'The subscribed types or prefixes' }),
+        enabled: z.boolean(),
+        disabledReason: z
+          .string()
+          .nullable()
+          .meta({ description: 'Why the platform disabled it (410 Gone, 5 days without success); null otherwise' }),
+        failingSince: utcInstant('The first failed attempt since the last success')
+          .nullable()
+          .meta({ description: 'The first failed attempt since the last success; null while the endpoint answers' }),
+        last24h: z.strictObject({
+          deliveries: z
+            .int()
+            .min(0)
+            .meta({ description: 'Deliveries of events that happened in the last 24 hours (test events aside)' }),
+          succeeded: z.int().min(0).meta({ description: 'Of those, delivered' }),
+          failed: z.int().min(0).meta({ description: 'Of those, attempted and not delivered (yet)' }),
+          successRate: z
+            .number()
+            .min(0)
+            .max(1)
+            .nullable()
+            .meta({ description: 'succeeded / (succeeded + failed); null when none was attempted' }),
+        }),
+        backlog: z.strictObject({
+          pending: z.int().min(0).meta({ description: 'Deliveries with an attempt still to come' }),
+          oldestPendingSince: utcInstant('When the oldest of them was queued')
+            .nullable()
+            .meta({ description: 'When the oldest of them was queued; null when none is pending' }),
+          oldestPendingAgeSeconds: z
+            .int()
+            .min(0)
+            .nullable()
+            .meta({ description: 'How long it has waited, in seconds; null when none is pending' }),
+        }),
+        lastError: z
+          .strictObject({
+            eventId: z.uuid(),
+            at: utcInstant('When the failed attempt started'),
+            statusCode: z.int().nullable().meta({ description: 'The answer’s status; null when there was no answer' }),
+            kind: z
+              .string()
+              .nullable()
+              .meta({ description: 'Why there was no answer (timeout, refused, reset, dns, tls, address, other)' }),
+            message: z.string(),
+          })
+          .nullable()
+          .meta({ description: 'The latest failed attempt (test sends included); null when none failed' }),
+      }),
+    )
+    .meta({ description: "The brand's webhooks, oldest first (an empty list when it has none)" }),
+})
+
+/** GET /v1/{brandId}/webhooks/activity */
+export const webhookActivityResponse = z.strictObject({
+  start: utcInstant('The window’s start (a whole 10 minutes)'),
+  end: utcInstant('Its end: the end of the current 10 minutes'),
+  webhookId: z.uuid().nullable().meta({ description: 'The one webhook asked for; null for all of the brand’s' }),
+  minutes: z
+    .array(
+      z.strictObject({
+        minute: utcInstant('The minute’s start'),
+        delivered: z.int().min(0).meta({ description: 'Attempts that succeeded (2xx)' }),
+        failed: z.int().min(0).meta({ description: 'Attempts that failed (another status, or no answer)' }),
+      }),
+    )
+    .meta({ description: 'Every minute of the window, oldest first, zeros included' }),
+  latency: z
+    .array(
+      z.strictObject({
+        start: utcInstant('The 10 minutes’ start'),
+        attempts: z.int().min(0),
+        p50Ms: z
+          .int()
+          .min(0)
+          .nullable()
+          .meta({ description: 'Median response time in ms (request to answer or error); null without attempts' }),
+        p95Ms: z
+          .int()
+          .min(0)
+          .nullable()
+          .meta({ description: '95th percentile response time in ms; null without attempts' }),
+      }),
+    )
+    .meta({ description: 'Every 10 minutes of the window, oldest first' }),
+})
+
 /** POST /v1/{brandId}/events: 202, one outcome per event, in request order. */
 export const publishResponse = z.strictObject({
   summary: z.strictObject({

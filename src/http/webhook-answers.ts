@@ -1,10 +1,15 @@
 import type { z } from 'zod'
+import type { DeliveryRange } from '../webhooks/bulk-retry.ts'
+import type { DeliveryActivity } from '../webhooks/delivery-activity.ts'
 import type { WebhookEventAttempt, WebhookEventDetail, WebhookEventSummary } from '../webhooks/delivery-history.ts'
+import type { WebhookHealth } from '../webhooks/webhook-health.ts'
 import type { Webhook } from '../webhooks/webhook-repository.ts'
 import type {
+  webhookActivityResponse,
   webhookEventAttempt,
   webhookEventResponse,
   webhookEventSummary,
+  webhookHealthResponse,
   webhookResponse,
 } from './response-schemas.ts'
 
@@ -54,4 +59,47 @@ export function attemptAnswer(attempt: WebhookEventAttempt): AttemptAnswer {
 
 export function eventDetailAnswer(event: WebhookEventDetail): z.infer<typeof webhookEventResponse> {
   return { ...eventSummaryAnswer(event), erased: event.erased, attempts: event.attempts.map(attemptAnswer) }
+}
+
+type HealthAnswer = z.infer<typeof webhookHealthResponse>
+
+export function healthAnswer(health: readonly WebhookHealth[], at: Date): HealthAnswer {
+  return {
+    at: at.toISOString(),
+    webhooks: health.map((h) => ({
+      id: h.id,
+      endpoint: h.endpoint,
+      events: h.events,
+      enabled: h.enabled,
+      disabledReason: h.disabledReason,
+      failingSince: h.failingSince?.toISOString() ?? null,
+      last24h: { deliveries: h.deliveries, succeeded: h.succeeded, failed: h.failed, successRate: h.successRate },
+      backlog: {
+        pending: h.pending,
+        oldestPendingSince: h.oldestPendingSince?.toISOString() ?? null,
+        oldestPendingAgeSeconds:
+          h.oldestPendingSince === null
+            ? null
+            : Math.max(0, Math.floor((at.getTime() - h.oldestPendingSince.getTime()) / 1000)),
+      },
+      lastError: h.lastError && { ...h.lastError, at: h.lastError.at.toISOString() },
+    })),
+  }
+}
+
+export function activityAnswer(
+  activity: DeliveryActivity,
+  webhookId: string | undefined,
+): z.infer<typeof webhookActivityResponse> {
+  return {
+    start: activity.start.toISOString(),
+    end: activity.end.toISOString(),
+    webhookId: webhookId ?? null,
+    minutes: activity.minutes.map((m) => ({ ...m, minute: m.minute.toISOString() })),
+    latency: activity.latency.map((b) => ({ ...b, start: b.start.toISOString() })),
+  }
+}
+
+export function rangeAnswer(range: DeliveryRange): { start: string; end: string } {
+  return { start: range.start.toISOString(), end: range.end.toISOString() }
 }

@@ -3,11 +3,14 @@ import type { z } from 'zod'
 import type { DatabaseHandle } from '../db/connect.ts'
 import { FlexError } from '../errors.ts'
 import { uuidPattern } from '../uuid-pattern.ts'
+import { countFailedDeliveries, parseDeliveryRange, rangeBody, retryFailedDeliveries } from '../webhooks/bulk-retry.ts'
+import { deliveryActivity, parseActivityQuery } from '../webhooks/delivery-activity.ts'
 import { findWebhookEvent, listWebhookEvents, retryDelivery } from '../webhooks/delivery-history.ts'
 import type { AllowedNetworks } from '../webhooks/endpoint-url.ts'
 import { parseEventPageQuery } from '../webhooks/event-page-request.ts'
 import type { AttemptSender } from '../webhooks/send-webhook-request.ts'
 import { sendTestEvent } from '../webhooks/test-event.ts'
+import { webhookHealth } from '../webhooks/webhook-health.ts'
 import {
   createWebhook,
   deleteWebhook,
@@ -19,8 +22,22 @@ import {
   webhookSecret,
 } from '../webhooks/webhook-repository.ts'
 import { parseWebhookPatch, parseWebhookRequest } from '../webhooks/webhook-request.ts'
-import type { rotatedSecretResponse, webhookEventsPage, webhookTestResponse } from './response-schemas.ts'
-import { attemptAnswer, eventDetailAnswer, eventSummaryAnswer, webhookAnswer } from './webhook-answers.ts'
+import type {
+  failedDeliveriesCount,
+  failedDeliveriesRetried,
+  rotatedSecretResponse,
+  webhookEventsPage,
+  webhookTestResponse,
+} from './response-schemas.ts'
+import {
+  activityAnswer,
+  attemptAnswer,
+  eventDetailAnswer,
+  eventSummaryAnswer,
+  healthAnswer,
+  rangeAnswer,
+  webhookAnswer,
+} from './webhook-answers.ts'
 
 export interface WebhookRoutesOptions {
   database: DatabaseHandle
@@ -58,6 +75,10 @@ export const webhookBodyLimit = 64 * 1024
  *   GET    /:brandId/webhooks/:id/events  the events sent to it, newest first, a page at a time
  *   GET    /:brandId/webhooks/:id/events/:eventId         one, with every attempt
  *   POST   /:brandId/webhooks/:id/events/:eventId/retry   -> 202, one more attempt soon
+ *   GET    /:brandId/webhooks/:id/failed-deliveries/count?start&end   how many a bulk retry would retry
+ *   POST   /:brandId/webhooks/:id/failed-deliveries/retry  {start, end} -> 202 with how many it retried
+ *   GET    /:brandId/webhooks/health                       each webhook's last 24 h, backlog, last error
+ *   GET    /:brandId/webhooks/activity?hours&webhookId     attempts per minute, response times per 10 minutes
  * Another brand's webhook is answered like an unknown one (404), never 403, so ids reveal nothing.
  */
 export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (app, options) => {
@@ -240,6 +261,52 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     request.log.info({ brandId, webhookId: id, eventId }, 'webhook event retry queued')
     return reply.status(202).send()
   })
+
+  app.get<{ Params: WebhookParams; Querystring: Record<string, unknown> }>(
+    '/:brandId/webhooks/:id/failed-deliveries/count',
+    async (request) => {
+      const { brandId } = request.params
+      const id = webhookId(request.params)
+      found(await findWebhook(db, brandId, id), brandId, id)
+      const range = parseDeliveryRange(request.query)
+      const answer: z.infer<typeof failedDeliveriesCount> = {
+        ...rangeAnswer(range),
+        count: await countFailedDeliveries(db, id, range),
+      }
+      return answer
+    },
+  )
+
+  app.post<{ Params: WebhookParams; Body: unknown }>(
+    '/:brandId/webhooks/:id/failed-deliveries/retry',
+    { bodyLimit: webhookBodyLimit },
+    async (request, reply) => {
+      const { brandId } = request.params
+      const id = webhookId(request.params)
+      found(await findWebhook(db, brandId, id), brandId, id)
+      const range = parseDeliveryRange(request.body, rangeBody)
+      const retried = await retryFailedDeliveries(db, id, range, new Date())
+      request.log.info({ brandId, webhookId: id, ...rangeAnswer(range), retried }, 'failed deliveries retried')
+      const answer: z.infer<typeof failedDeliveriesRetried> = { ...rangeAnswer(range), retried }
+      return reply.status(202).send(answer)
+    },
+  )
+
+  app.get<{ Params: BrandParams }>('/:brandId/webhooks/health', async (request) => {
+    const now = new Date()
+    return healthAnswer(await webhookHealth(db, request.params.brandId, now), now)
+  })
+
+  app.get<{ Params: BrandParams; Querystring: Record<string, unknown> }>(
+    '/:brandId/webhooks/activity',
+    async (request) => {
+      const { brandId } = request.params
+      const query = parseActivityQuery(request.query)
+      if (query.webhookId !== undefined)
+        found(await findWebhook(db, brandId, query.webhookId), brandId, query.webhookId)
+      return activityAnswer(await deliveryActivity(db, brandId, query, new Date()), query.webhookId)
+    },
+  )
 }
 
 function eventNotFound(webhookId: string, eventId: string): never {

@@ -51,8 +51,8 @@ export async function fanOutEvents(
       on conflict do nothing
     ),
     deliveries as (
-      insert into webhook_deliveries (webhook_id, event_id, brand_id, next_attempt_at)
-      select webhook_id, id, brand_id, ${options.now} from matched
+      insert into webhook_deliveries (webhook_id, event_id, brand_id, event_type, occurred_at, next_attempt_at)
+      select webhook_id, id, brand_id, event_type, created_at, ${options.now} from matched
       on conflict do nothing
       returning 1
     ),

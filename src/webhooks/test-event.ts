@@ -86,6 +86,8 @@ export async function sendTestEvent(
         webhook_id: webhookId,
         event_id: eventId,
         brand_id: brandId,
+        event_type: testEventType,
+        occurred_at: now,
         first_attempt_at: null,
         last_attempt_at: null,
         succeeded_at: null,

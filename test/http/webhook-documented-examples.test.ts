@@ -71,6 +71,35 @@ describe('docs/webhooks.md publishing examples', () => {
   })
 })
 
+describe('docs/webhooks.md operating examples', () => {
+  it('each answers the status it documents against a started flex serve, and the count and the retry agree', async () => {
+    const blocks = await shellBlocks('docs/webhooks.md', '## Operating webhooks: health, activity, bulk retry')
+    const env = await flexDatabaseEnv(database.current)
+    const key = await brandWithKey(env)
+    const server = await startFlexServer({ env })
+    try {
+      const created = await fetch(`${server.url}/v1/acme/webhooks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ endpoint: 'https://example.com/ops', events: ['ORDER_EVENTS'] }),
+      })
+      const webhookId = ((await created.json()) as { id: string }).id
+      const exampleEnv = { FLEX_URL: server.url, BRAND: 'acme', FLEX_KEY: key, WEBHOOK_ID: webhookId }
+      const answers: { status: number; body: Record<string, unknown> }[] = []
+      for (const block of blocks) {
+        const { status, body } = await runDocumentedExample(block, exampleEnv)
+        answers.push({ status, body: JSON.parse(body) })
+      }
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 202, 422])
+      expect((answers[0]?.body.webhooks as { id: string }[] | undefined)?.map((w) => w.id)).toEqual([webhookId])
+      expect(answers[3]?.body.count).toBe(answers[4]?.body.retried)
+      expect(answers[5]?.body.validations).toEqual({ end: 'end is required' })
+    } finally {
+      expect(await server.stop()).toBe(0)
+    }
+  })
+})
+
 describe('FLEX_WEBHOOK_ALLOW_NETWORKS in flex serve', () => {
   it('opens plain http to loopback only when set, and a bad CIDR stops serve with a message naming it', async () => {
     const env = await flexDatabaseEnv(database.current)

@@ -350,7 +350,7 @@ describe('secret rotation and the events of a webhook', () => {
       ['start=yesterday', { start: 'start must be a date-time with an offset, such as 2026-11-30T09:00:00Z' }],
       ['end=2026-11-30', { end: 'end must be a date-time with an offset, such as 2026-11-30T09:00:00Z' }],
       ['size=5&size=6', { size: 'give size once' }],
-      ['page=2', { page: 'unknown parameter; the parameters are size, start, end, startId' }],
+      ['page=2', { page: 'unknown parameter; the parameters are size, start, end, status, type, startId' }],
     ]
     for (const [query, validations] of cases) {
       const answer = await events(query)

@@ -32,8 +32,8 @@ beforeAll(async () => {
     await sql`insert into webhook_messages (event_id, brand_id, event_type, entity_type, entity_id, occurred_at)
               values (${eventId}, 'brand-a', 'RECEIPTS', 'receipts', ${`r${index}`}, now())`.execute(db)
     const delivered = index === 3
-    await sql`insert into webhook_deliveries (webhook_id, event_id, brand_id, next_attempt_at, succeeded_at, created_at)
-              values (${failing.id}, ${eventId}, 'brand-a', ${delivered ? null : sql`now() + ${due[index]}::interval`},
+    await sql`insert into webhook_deliveries (webhook_id, event_id, brand_id, event_type, occurred_at, next_attempt_at, succeeded_at, created_at)
+              values (${failing.id}, ${eventId}, 'brand-a', 'RECEIPTS', now(), ${delivered ? null : sql`now() + ${due[index]}::interval`},
                       ${delivered ? sql`now()` : null}, now() - ${age}::interval)`.execute(db)
   }
   // Runs of the last 2 days count: 2 succeeded, 1 failed, 1 running; the 5-day-old failure does not.
