@@ -74,6 +74,12 @@ export const benchTargets: readonly BenchTarget[] = [
     path: (s) => `${b(s)}/webhooks/${s.webhook}?${range(s)}`,
   },
   {
+    name: 'delivery log, failures of 24 h',
+    kind: 'page',
+    as: 'brand',
+    path: (s) => `${b(s)}/webhooks/${s.webhook}?status=failure&${range(s)}`,
+  },
+  {
     name: 'delivery log, an hour a week ago',
     kind: 'page',
     as: 'brand',
@@ -115,6 +121,18 @@ export const benchTargets: readonly BenchTarget[] = [
     kind: 'api',
     as: 'brand',
     path: (s) => `${v(s)}/webhooks/${s.webhook}/events?${range(s)}`,
+  },
+  {
+    name: 'events list, failures of 24 h',
+    kind: 'api',
+    as: 'brand',
+    path: (s) => `${v(s)}/webhooks/${s.webhook}/events?status=failure&${range(s)}`,
+  },
+  {
+    name: 'events list, pending',
+    kind: 'api',
+    as: 'brand',
+    path: (s) => `${v(s)}/webhooks/${s.webhook}/events?status=pending`,
   },
   {
     name: 'events list, an hour a week ago',
