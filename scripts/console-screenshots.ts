@@ -31,6 +31,24 @@ const brand = 'nordlicht'
 export const pages: Shot[] = [
   { name: 'overview-operator', path: '/console' },
   { name: 'overview-brand', path: `/console/${brand}` },
+  { name: 'webhooks', path: `/console/${brand}/webhooks` },
+  { name: 'webhook-new', path: `/console/${brand}/webhooks/new` },
+  // From the list: the endpoint that answers 503, whose log has failures and retries to show.
+  {
+    name: 'webhook',
+    path: async (page) => {
+      await page.goto(page.url().replace(/\/console\/.*$/, `/console/${brand}/webhooks`))
+      return (await page
+        .locator('a[href*="/webhooks/"]', { hasText: '/unavailable/' })
+        .first()
+        .getAttribute('href')) as string
+    },
+  },
+  // From that webhook's delivery log: its newest event, with its failed attempts.
+  {
+    name: 'webhook-event',
+    path: async (page) => (await page.locator('a[href*="/events/"]').first().getAttribute('href')) as string,
+  },
   { name: 'ingestion', path: `/console/${brand}/ingestion` },
   { name: 'exports-calendar', path: `/console/${brand}/exports` },
   // From the calendar: a late day if the demo has one, else the latest day.

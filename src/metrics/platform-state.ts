@@ -58,8 +58,7 @@ interface CountsRow {
 /**
  * Reads the state in one statement, nothing per brand in a loop: the pending deliveries' count
  * and most overdue come from the partial index on next_attempt_at alone (index-only scans); their
- * oldest creation time is a pass over the pending rows themselves (kept apart from the count, so
- * that an index on created_at of the pending rows would make it one probe); webhooks and the last
+ * oldest creation time is one probe of the partial index on created_at (migration 0019); webhooks and the last
  * two days of export runs are small; the deadline probes export_runs by (brand_id, date) once per
  * brand; waiting references are grouped by target type in one scan, each group with its oldest.
  * bench/metrics-scrape.ts measures it.

@@ -23,7 +23,7 @@ function flex(args: string[], env: Record<string, string> = {}): Promise<Outcome
     execFile(
       process.execPath,
       ['--max-semi-space-size=16', bin, ...args],
-      { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env }, timeout: 60_000 },
+      { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env }, timeout: 180_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
         resolve({ code, stdout, stderr })
