@@ -74,6 +74,12 @@ export const benchTargets: readonly BenchTarget[] = [
     path: (s) => `${b(s)}/webhooks/${s.webhook}?${range(s)}`,
   },
   {
+    name: 'delivery log, failures of 24 h',
+    kind: 'page',
+    as: 'brand',
+    path: (s) => `${b(s)}/webhooks/${s.webhook}?status=failure&${range(s)}`,
+  },
+  {
     name: 'delivery log, an hour a week ago',
     kind: 'page',
     as: 'brand',
@@ -85,7 +91,19 @@ export const benchTargets: readonly BenchTarget[] = [
     as: 'brand',
     path: (s) => `${b(s)}/webhooks/${s.webhook}/events/${s.failedEvent}`,
   },
+  {
+    name: 'bulk retry confirm, 24 h',
+    kind: 'page',
+    as: 'brand',
+    path: (s) => `${b(s)}/webhooks/${s.webhook}/failed-deliveries?${range(s)}`,
+  },
   { name: 'ingestion', kind: 'page', as: 'brand', path: (s) => `${b(s)}/ingestion` },
+  {
+    name: 'ingestion, older transactions rejections',
+    kind: 'page',
+    as: 'brand',
+    path: (s) => `${b(s)}/ingestion?entity=transactions&startId=100`,
+  },
 
   { name: 'exports days', kind: 'api', as: 'brand', path: (s) => `${v(s)}/exports/days` },
   { name: 'export run', kind: 'api', as: 'brand', path: (s) => `${v(s)}/exports/runs/${s.exportRun}` },
@@ -105,6 +123,18 @@ export const benchTargets: readonly BenchTarget[] = [
     path: (s) => `${v(s)}/webhooks/${s.webhook}/events?${range(s)}`,
   },
   {
+    name: 'events list, failures of 24 h',
+    kind: 'api',
+    as: 'brand',
+    path: (s) => `${v(s)}/webhooks/${s.webhook}/events?status=failure&${range(s)}`,
+  },
+  {
+    name: 'events list, pending',
+    kind: 'api',
+    as: 'brand',
+    path: (s) => `${v(s)}/webhooks/${s.webhook}/events?status=pending`,
+  },
+  {
     name: 'events list, an hour a week ago',
     kind: 'api',
     as: 'brand',
@@ -119,6 +149,12 @@ export const benchTargets: readonly BenchTarget[] = [
   { name: 'webhooks health', kind: 'api', as: 'brand', path: (s) => `${v(s)}/webhooks/health` },
   { name: 'webhooks activity', kind: 'api', as: 'brand', path: (s) => `${v(s)}/webhooks/activity?hours=24` },
   {
+    name: 'webhook activity',
+    kind: 'api',
+    as: 'brand',
+    path: (s) => `${v(s)}/webhooks/activity?hours=24&webhookId=${s.webhook}`,
+  },
+  {
     name: 'failed deliveries count',
     kind: 'api',
     as: 'brand',
@@ -127,4 +163,10 @@ export const benchTargets: readonly BenchTarget[] = [
   { name: 'waiting references', kind: 'api', as: 'brand', path: (s) => `${v(s)}/waiting-references` },
   { name: 'ingestion summary', kind: 'api', as: 'brand', path: (s) => `${v(s)}/ingestion/summary` },
   { name: 'ingestion rejections', kind: 'api', as: 'brand', path: (s) => `${v(s)}/ingestion/rejections` },
+  {
+    name: 'ingestion rejections, older transactions',
+    kind: 'api',
+    as: 'brand',
+    path: (s) => `${v(s)}/ingestion/rejections?entity=transactions&startId=100`,
+  },
 ]
