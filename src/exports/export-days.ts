@@ -106,10 +106,45 @@ export async function exportDays(
   range: ExportDayRange,
   options: { now: Date; deadlineMinutes: number },
 ): Promise<ExportDay[]> {
-  const rows = await db
+  const rows = await selectRuns(db)
+    .where('brand_id', '=', brand.id)
+    .where('date', '>=', range.from)
+    .where('date', '<=', range.to)
+    .execute()
+  const runsByDate = Map.groupBy(rows, (row) => row.date)
+  const days: ExportDay[] = []
+  for (let date = range.from; date <= range.to; date = addDays(date, 1)) {
+    days.push(exportDayOf(brand, date, runsByDate.get(date) ?? [], options))
+  }
+  return days
+}
+
+/**
+ * Each brand's yesterday (in its own timezone) as exportDays answers it, for many brands in one
+ * query: the operator's overview of every brand.
+ */
+export async function exportYesterdays(
+  db: Kysely<Database>,
+  brands: readonly { id: string; timezone: string }[],
+  options: { now: Date; deadlineMinutes: number },
+): Promise<Map<string, ExportDay>> {
+  const days = brands.map((brand) => ({ brand, date: yesterday(brand.timezone, options.now) }))
+  if (days.length === 0) return new Map()
+  const rows = await selectRuns(db)
+    .where((eb) => eb.or(days.map(({ brand, date }) => eb.and([eb('brand_id', '=', brand.id), eb('date', '=', date)]))))
+    .execute()
+  const runsByBrand = Map.groupBy(rows, (row) => row.brand_id)
+  return new Map(
+    days.map(({ brand, date }) => [brand.id, exportDayOf(brand, date, runsByBrand.get(brand.id) ?? [], options)]),
+  )
+}
+
+function selectRuns(db: Kysely<Database>) {
+  return db
     .selectFrom('export_runs')
     .select([
       'id',
+      'brand_id',
       'date',
       'status',
       'trigger',
@@ -121,53 +156,54 @@ export async function exportDays(
       'manifest',
       'manifest_path',
     ])
-    .where('brand_id', '=', brand.id)
-    .where('date', '>=', range.from)
-    .where('date', '<=', range.to)
     .orderBy('date')
     .orderBy('started_at')
     .orderBy('id')
-    .execute()
-  const runsByDate = Map.groupBy(rows, (row) => row.date)
+}
+
+type RunRow = Awaited<ReturnType<ReturnType<typeof selectRuns>['execute']>>[number]
+
+/** One day's status against its deadline, from its runs (oldest first). */
+function exportDayOf(
+  brand: { id: string; timezone: string },
+  date: string,
+  runs: readonly RunRow[],
+  options: { now: Date; deadlineMinutes: number },
+): ExportDay {
   const now = localClock(options.now, brand.timezone)
-  const days: ExportDay[] = []
-  for (let date = range.from; date <= range.to; date = addDays(date, 1)) {
-    const runs = runsByDate.get(date) ?? []
-    const deadlineDate = addDays(date, 1)
-    // Compared on the brand's wall clock, as the scheduler does, so a DST change moves nothing.
-    const beforeDeadline = (at: Date) => {
-      const clock = localClock(at, brand.timezone)
-      return clock.date < deadlineDate || (clock.date === deadlineDate && clock.minutes < options.deadlineMinutes)
-    }
-    const succeeded = runs.filter((run) => run.status === 'succeeded')
-    const firstSuccess = succeeded[0]
-    const latestSuccess = succeeded.at(-1)
-    const latest = runs.at(-1)
-    let status: ExportDayStatus
-    if (firstSuccess)
-      status = beforeDeadline(firstSuccess.ended_at ?? firstSuccess.started_at) ? 'complete_on_time' : 'late'
-    else if (latest) status = latest.status === 'running' ? 'running' : 'failed'
-    else {
-      const passed = now.date > deadlineDate || (now.date === deadlineDate && now.minutes >= options.deadlineMinutes)
-      status = passed ? 'missing' : 'pending'
-    }
-    days.push({
-      date,
-      status,
-      manifest: latestSuccess ? keptManifest(latestSuccess) : null,
-      runs: runs.map((run) => ({
-        id: run.id,
-        status: run.status,
-        trigger: run.trigger,
-        destination: run.destination,
-        started_at: run.started_at,
-        ended_at: run.ended_at,
-        rows: run.status === 'succeeded' ? Number(run.rows) : null,
-        error: run.error,
-      })),
-    })
+  const deadlineDate = addDays(date, 1)
+  // Compared on the brand's wall clock, as the scheduler does, so a DST change moves nothing.
+  const beforeDeadline = (at: Date) => {
+    const clock = localClock(at, brand.timezone)
+    return clock.date < deadlineDate || (clock.date === deadlineDate && clock.minutes < options.deadlineMinutes)
   }
-  return days
+  const succeeded = runs.filter((run) => run.status === 'succeeded')
+  const firstSuccess = succeeded[0]
+  const latestSuccess = succeeded.at(-1)
+  const latest = runs.at(-1)
+  let status: ExportDayStatus
+  if (firstSuccess)
+    status = beforeDeadline(firstSuccess.ended_at ?? firstSuccess.started_at) ? 'complete_on_time' : 'late'
+  else if (latest) status = latest.status === 'running' ? 'running' : 'failed'
+  else {
+    const passed = now.date > deadlineDate || (now.date === deadlineDate && now.minutes >= options.deadlineMinutes)
+    status = passed ? 'missing' : 'pending'
+  }
+  return {
+    date,
+    status,
+    manifest: latestSuccess ? keptManifest(latestSuccess) : null,
+    runs: runs.map((run) => ({
+      id: run.id,
+      status: run.status,
+      trigger: run.trigger,
+      destination: run.destination,
+      started_at: run.started_at,
+      ended_at: run.ended_at,
+      rows: run.status === 'succeeded' ? Number(run.rows) : null,
+      error: run.error,
+    })),
+  }
 }
 
 /** A succeeded run's manifest, in short; null for runs that succeeded before runs kept it (0013). */

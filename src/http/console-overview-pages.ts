@@ -5,7 +5,8 @@ import { consolePath } from '../console/layout.ts'
 import { type BrandOverview, brandOverviewPage, operatorOverviewPage } from '../console/overview-page.ts'
 import type { DatabaseHandle } from '../db/connect.ts'
 import type { Brand } from '../db/database.ts'
-import { exportDays } from '../exports/export-days.ts'
+import { type ExportDay, exportDays, exportYesterdays } from '../exports/export-days.ts'
+import { failAbandonedRuns } from '../exports/export-runs.ts'
 import { parseClockTime } from '../exports/nightly-scheduler.ts'
 import { ingestionSummary } from '../ingest/ingestion-summary.ts'
 import { webhookHealth } from '../webhooks/webhook-health.ts'
@@ -38,13 +39,25 @@ export const consoleOverviewPages: FastifyPluginAsync<OverviewOptions> = async (
   app.get('/', async (request, reply) => {
     const { session } = request.consoleView
     if (!session.operator) return reply.redirect(consolePath(session.brandId), 303)
-    const overviews = await Promise.all((await listBrands(db)).map(overviewOf))
+    // Every brand's yesterday in one query: with 100 brands, one query each took 100-700 ms.
+    const now = options.now()
+    // A run whose process died shows as failed, not running, as the exports view does.
+    await failAbandonedRuns(db, now)
+    const brands = await listBrands(db)
+    const days = await exportYesterdays(db, brands, { now, deadlineMinutes })
+    const overviews = brands.map((brand) => ({
+      brandId: brand.id,
+      timezone: brand.timezone,
+      deadline: options.deadline,
+      yesterday: days.get(brand.id) as ExportDay,
+    }))
     return sendPage(reply, operatorOverviewPage(request.consoleView, overviews))
   })
 
   app.get<{ Params: { brandId: string } }>('/:brandId', async (request, reply) => {
     const { brandId } = request.params
     const now = options.now()
+    await failAbandonedRuns(db, now, { brandId })
     const [overview, health, ingestion] = await Promise.all([
       getBrand(db, brandId).then(overviewOf),
       webhookHealth(db, brandId, now),

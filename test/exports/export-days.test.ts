@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { KyselyPlugin } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { exportDays, maxExportDays } from '../../src/exports/export-days.ts'
+import { exportDays, exportYesterdays, maxExportDays } from '../../src/exports/export-days.ts'
 import { startRun } from '../../src/exports/export-runs.ts'
 import { addBrand } from '../support/fixtures.ts'
 import { useTestDatabase } from '../support/test-database.ts'
@@ -63,5 +63,45 @@ describe('exportDays', () => {
     }
     expect(await status('2026-03-08T07:59:59Z')).toBe('pending')
     expect(await status('2026-03-08T08:00:00Z')).toBe('missing')
+  })
+})
+
+describe('exportYesterdays', () => {
+  it("answers each brand's yesterday in its own timezone as exportDays does, in one query", async () => {
+    const tokyo = { id: 'days-tokyo', timezone: 'Asia/Tokyo' }
+    const quiet = { id: 'days-quiet', timezone: 'UTC' }
+    await addBrand(db(), tokyo.id, tokyo.timezone)
+    await addBrand(db(), quiet.id, quiet.timezone)
+    // 2026-03-09 01:00 UTC is 10:00 on the 9th in Tokyo (yesterday the 8th) and 21:00 on the 8th in
+    // New York (yesterday the 7th): the same instant names different days.
+    const now = new Date('2026-03-09T01:00:00Z')
+    await startRun(db(), {
+      id: randomUUID(),
+      brandId: tokyo.id,
+      date: '2026-03-08',
+      trigger: 'schedule',
+      destination: 'd',
+      at: new Date('2026-03-08T17:00:00Z'),
+    })
+    let queries = 0
+    const counter: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      async transformResult(args) {
+        queries++
+        return args.result
+      },
+    }
+    const options = { now, deadlineMinutes: 4 * 60 }
+    const brands = [brand, tokyo, quiet]
+    const answered = await exportYesterdays(db().withPlugin(counter), brands, options)
+    expect(queries).toBe(1)
+    expect([...answered.keys()]).toEqual(brands.map((b) => b.id))
+    expect(answered.get(tokyo.id)).toMatchObject({ date: '2026-03-08', status: 'running' })
+    expect(answered.get(brand.id)).toMatchObject({ date: '2026-03-07' })
+    for (const each of brands) {
+      const date = (answered.get(each.id) as { date: string }).date
+      expect(answered.get(each.id)).toEqual((await exportDays(db(), each, { from: date, to: date }, options))[0])
+    }
+    expect((await exportYesterdays(db(), [], options)).size).toBe(0)
   })
 })
