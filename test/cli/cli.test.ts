@@ -272,6 +272,11 @@ describe('flex CLI', () => {
     )
     expect(demoDays).toHaveLength(3)
     expect(demoDays.every((d) => d.rows > 0)).toBe(true)
+    // It makes an operator key for the console and says where the console is.
+    expect(JSON.parse(demo.stdout).console).toEqual({
+      url: 'http://localhost:8080/console',
+      operator_key: expect.stringMatching(/^flex_[A-Za-z0-9_-]{43}$/),
+    })
 
     const brands = await flex(['brands', 'list'], env)
     expect(brands.code).toBe(0)
