@@ -108,13 +108,18 @@ export function signInPage(problem?: string): string {
   )
 }
 
-/** An error page inside or outside a session: what went wrong and where to go. */
-export function errorPage(status: number, message: string): string {
+/**
+ * An error page inside or outside a session: what went wrong and where to go, and for a request
+ * that broke rules (a query, a form) each parameter with the rule it broke.
+ */
+export function errorPage(status: number, message: string, validations?: Readonly<Record<string, string>>): string {
+  const problems = Object.entries(validations ?? {})
   return document(
     `${status} · Flex console`,
     html`<main id="main">
       <h1>${status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : 'Something went wrong'}</h1>
       <p role="alert">${message}</p>
+      !${problems.length > 0 ? html`<ul class="problems">!${problems.map(([name, rule]) => html`<li>${name}: ${rule}</li>`)}</ul>` : ''}
       <p><a href="/console">Back to the console</a></p>
     </main>`,
   )

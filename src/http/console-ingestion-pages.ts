@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { ingestionPage } from '../console/ingestion-page.ts'
 import type { DatabaseHandle } from '../db/connect.ts'
-import { FlexError } from '../errors.ts'
 import { ingestionSummary } from '../ingest/ingestion-summary.ts'
 import { rejectionPage } from '../ingest/rejection-log.ts'
 import { parseRejectionPageQuery } from '../ingest/rejection-page-request.ts'
@@ -24,7 +23,7 @@ export const consoleIngestionPages: FastifyPluginAsync<IngestionPagesOptions> = 
     '/:brandId/ingestion',
     async (request, reply) => {
       const { brandId } = request.params
-      const query = withValidationsInMessage(() => parseRejectionPageQuery(request.query))
+      const query = parseRejectionPageQuery(request.query)
       const [summary, rejections] = await Promise.all([
         ingestionSummary(db, brandId, options.now()),
         rejectionPage(db, brandId, query),
@@ -32,17 +31,4 @@ export const consoleIngestionPages: FastifyPluginAsync<IngestionPagesOptions> = 
       return sendPage(reply, ingestionPage(request.consoleView, { brandId, summary, rejections, query }))
     },
   )
-}
-
-/** The console's error page shows a message only: a query's errors go into it, parameter by parameter. */
-function withValidationsInMessage<T>(parse: () => T): T {
-  try {
-    return parse()
-  } catch (error) {
-    if (!(error instanceof FlexError) || error.validations === undefined) throw error
-    const problems = Object.entries(error.validations).map(([name, rule]) => `${name}: ${rule}`)
-    throw new FlexError(error.code, `This page's address has errors in its query. ${problems.join('; ')}.`, {
-      cause: error,
-    })
-  }
 }

@@ -87,7 +87,11 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
       status >= 500 || !(error instanceof Error)
         ? 'The server could not show this page; the error is in its log.'
         : error.message
-    return reply.status(status).type('text/html; charset=utf-8').send(errorPage(status, message))
+    const validations = error instanceof FlexError && status < 500 ? error.validations : undefined
+    return reply
+      .status(status)
+      .type('text/html; charset=utf-8')
+      .send(errorPage(status, message, validations))
   })
   app.setNotFoundHandler((request, reply) => {
     return reply

@@ -282,17 +282,12 @@ export const consoleWebhookPages: FastifyPluginAsync<WebhookPagesOptions> = asyn
     return reply.redirect(`${webhookPath(webhook.brandId, webhook.id, `/events/${event.id}`)}?notice=${notice}`, 303)
   })
 
-  /** The range of the bulk retry forms; a 422 page that says what is wrong with it. */
-  const rangeOf = (form: Form | undefined, source?: typeof rangeBody): DeliveryRange => {
-    try {
-      const fields = defined({ start: formInstant(text(form, 'start')), end: formInstant(text(form, 'end')) })
-      return parseDeliveryRange(fields, source)
-    } catch (error) {
-      if (!(error instanceof FlexError) || !error.validations) throw error
-      const problems = Object.entries(error.validations).map(([field, rule]) => `${field}: ${rule}`)
-      throw new FlexError(error.code, `The time range cannot be used (${problems.join('; ')}); go back and fix it.`)
-    }
-  }
+  /** The range of the bulk retry forms; a 422 page names what is wrong with it (console-routes.ts). */
+  const rangeOf = (form: Form | undefined, source?: typeof rangeBody): DeliveryRange =>
+    parseDeliveryRange(
+      defined({ start: formInstant(text(form, 'start')), end: formInstant(text(form, 'end')) }),
+      source,
+    )
 
   app.get<{ Params: WebhookParams; Querystring: Form }>(
     '/:brandId/webhooks/:id/failed-deliveries',
