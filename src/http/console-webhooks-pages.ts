@@ -31,6 +31,7 @@ import {
 } from '../webhooks/webhook-repository.ts'
 import { parseWebhookRequest } from '../webhooks/webhook-request.ts'
 import { sendPage } from './console-reply.ts'
+import type { BrandParams, EventParams, WebhookParams } from './route-params.ts'
 
 export interface WebhookPagesOptions {
   database: DatabaseHandle
@@ -41,16 +42,6 @@ export interface WebhookPagesOptions {
 }
 
 type Form = Record<string, unknown>
-interface BrandParams {
-  brandId: string
-}
-interface WebhookParams extends BrandParams {
-  id: string
-}
-interface EventParams extends WebhookParams {
-  eventId: string
-}
-
 /** What a page says after an action sent the browser back to it (POST-redirect-GET). */
 const notices: Record<string, (count: number) => string> = {
   created: () => 'The webhook was created. Reveal its signing secret below to verify its deliveries.',

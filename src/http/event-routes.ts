@@ -6,13 +6,10 @@ import { parseRecordJson } from '../ingest/record-json.ts'
 import { type PublishOutcome, publishEvents } from '../webhooks/publish-event.ts'
 import { parsePublishRequest } from '../webhooks/publish-request.ts'
 import type { publishResponse } from './response-schemas.ts'
+import type { BrandParams } from './route-params.ts'
 
 export interface EventRoutesOptions {
   database: DatabaseHandle
-}
-
-interface BrandParams {
-  brandId: string
 }
 
 /** Up to 100 events with their data; more bytes answer 413. */

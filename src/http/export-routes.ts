@@ -8,6 +8,7 @@ import type { ExportRunStarter } from '../exports/export-run-starter.ts'
 import { type ExportRun, failAbandonedRuns, readExportRun } from '../exports/export-runs.ts'
 import { parseClockTime } from '../exports/nightly-scheduler.ts'
 import type { exportDaysResponse, exportRunResponse } from './response-schemas.ts'
+import type { BrandParams } from './route-params.ts'
 
 export interface ExportRoutesOptions {
   database: DatabaseHandle
@@ -17,10 +18,6 @@ export interface ExportRoutesOptions {
   now: () => Date
   /** Starts the runs of POST .../runs (flex serve's, to FLEX_EXPORT_DEST); without it that answers 503. */
   starter?: ExportRunStarter | undefined
-}
-
-interface BrandParams {
-  brandId: string
 }
 
 /**

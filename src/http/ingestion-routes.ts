@@ -18,6 +18,7 @@ import { type LoggedRejection, rejectionPage } from '../ingest/rejection-log.ts'
 import { parseRejectionPageQuery } from '../ingest/rejection-page-request.ts'
 import { idempotencyKeyPattern } from './limits.ts'
 import type { ingestionSummaryResponse, rejectionsPage } from './response-schemas.ts'
+import type { BrandParams } from './route-params.ts'
 
 /** The media types a POST of records may have; the first two are the documented ones. */
 const recordMediaTypes = ['application/json', 'application/x-ndjson', 'application/jsonl']
@@ -30,10 +31,6 @@ export interface IngestionRoutesOptions {
   metrics?: IngestMetrics | undefined
   /** The current instant (the summary's last 24 hours); tests fix it. */
   now: () => Date
-}
-
-interface BrandParams {
-  brandId: string
 }
 
 interface EntityParams extends BrandParams {

@@ -29,6 +29,7 @@ import type {
   webhookEventsPage,
   webhookTestResponse,
 } from './response-schemas.ts'
+import type { BrandParams, EventParams, WebhookParams } from './route-params.ts'
 import {
   activityAnswer,
   attemptAnswer,
@@ -45,18 +46,6 @@ export interface WebhookRoutesOptions {
   allowedNetworks: AllowedNetworks
   /** Sends the test events of POST .../test (a WebhookSender guarded by the same networks). */
   sender: AttemptSender
-}
-
-interface BrandParams {
-  brandId: string
-}
-
-interface WebhookParams extends BrandParams {
-  id: string
-}
-
-interface EventParams extends WebhookParams {
-  eventId: string
 }
 
 /** A webhook request is a few hundred bytes; this leaves room for 100 events and 20 headers. */
