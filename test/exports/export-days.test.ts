@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import type { KyselyPlugin } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { exportDays, exportYesterdays, maxExportDays } from '../../src/exports/export-days.ts'
 import { startRun } from '../../src/exports/export-runs.ts'
 import { addBrand } from '../support/fixtures.ts'
+import { queryCounter } from '../support/query-counter.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
 const database = useTestDatabase()
@@ -26,21 +26,14 @@ beforeAll(async () => {
 
 describe('exportDays', () => {
   it('reads the runs of the whole range in one query', async () => {
-    let queries = 0
-    const counter: KyselyPlugin = {
-      transformQuery: (args) => args.node,
-      async transformResult(args) {
-        queries++
-        return args.result
-      },
-    }
+    const counter = queryCounter()
     const days = await exportDays(
       db().withPlugin(counter),
       brand,
       { from: '2026-01-01', to: '2026-04-02' },
       { now: new Date('2026-04-03T12:00:00Z'), deadlineMinutes: 240 },
     )
-    expect(queries).toBe(1)
+    expect(counter.count).toBe(1)
     expect(days).toHaveLength(maxExportDays)
     expect(days.filter((day) => day.status === 'running').map((day) => day.date)).toEqual([
       '2026-01-05',
@@ -83,18 +76,11 @@ describe('exportYesterdays', () => {
       destination: 'd',
       at: new Date('2026-03-08T17:00:00Z'),
     })
-    let queries = 0
-    const counter: KyselyPlugin = {
-      transformQuery: (args) => args.node,
-      async transformResult(args) {
-        queries++
-        return args.result
-      },
-    }
+    const counter = queryCounter()
     const options = { now, deadlineMinutes: 4 * 60 }
     const brands = [brand, tokyo, quiet]
     const answered = await exportYesterdays(db().withPlugin(counter), brands, options)
-    expect(queries).toBe(1)
+    expect(counter.count).toBe(1)
     expect([...answered.keys()]).toEqual(brands.map((b) => b.id))
     expect(answered.get(tokyo.id)).toMatchObject({ date: '2026-03-08', status: 'running' })
     expect(answered.get(brand.id)).toMatchObject({ date: '2026-03-07' })

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import type { KyselyPlugin } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { exportDay } from '../../src/exports/export-day.ts'
 import { startRun } from '../../src/exports/export-runs.ts'
@@ -8,6 +7,7 @@ import { readManifest, sha256 } from '../../src/exports/manifest.ts'
 import { readCompletedExports } from '../../src/exports/read-completed-exports.ts'
 import type { Destination } from '../../src/storage/destination.ts'
 import { addBrand, addCampaign, silentLog, tempFolder } from '../support/fixtures.ts'
+import { queryCounter } from '../support/query-counter.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
 const database = useTestDatabase()
@@ -67,20 +67,13 @@ describe('readCompletedExports', () => {
     const folder = await tempFolder()
     const first = await run(folder, '2026-06-15')
     const second = await run(folder, '2026-06-16')
-    let queries = 0
-    const counter: KyselyPlugin = {
-      transformQuery: (args) => args.node,
-      async transformResult(args) {
-        queries++
-        return args.result
-      },
-    }
+    const counter = queryCounter()
     const completed = await readCompletedExports(db().withPlugin(counter), [
       first.manifest.run_id,
       second.manifest.run_id,
       first.manifest.run_id,
     ])
-    expect(queries).toBe(1)
+    expect(counter.count).toBe(1)
     expect(completed.get(first.manifest.run_id)?.date).toBe('2026-06-15')
     expect(completed.get(second.manifest.run_id)?.date).toBe('2026-06-16')
     expect(completed.size).toBe(2)

@@ -1,5 +1,4 @@
 import fc from 'fast-check'
-import type { KyselyPlugin } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { deleteCustomer } from '../../src/ingest/delete-customer.ts'
 import { entities, entityDefinition } from '../../src/ingest/entities/index.ts'
@@ -7,6 +6,7 @@ import { entityTypes } from '../../src/ingest/entity-types.ts'
 import { ingestRecords } from '../../src/ingest/ingest-records.ts'
 import { isoInstant, readEntities, readEntity } from '../../src/ingest/read-entity.ts'
 import { addBrand, fullRecords } from '../support/fixtures.ts'
+import { queryCounter } from '../support/query-counter.ts'
 import { useTestDatabase } from '../support/test-database.ts'
 
 const database = useTestDatabase()
@@ -36,18 +36,6 @@ const secondRecords = {
 } satisfies typeof fullRecords
 
 const idsOf = (type: keyof typeof fullRecords) => [fullRecords[type].id as string, secondRecords[type].id]
-
-/** The queries a Kysely instance runs, counted as their results come back. */
-function queryCounter(): KyselyPlugin & { count: number } {
-  return {
-    count: 0,
-    transformQuery: (args) => args.node,
-    async transformResult(args) {
-      this.count++
-      return args.result
-    },
-  }
-}
 
 beforeAll(async () => {
   await addBrand(db(), 'read', 'Europe/Berlin')
